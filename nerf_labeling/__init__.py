@@ -1,0 +1,4 @@
+"""Raylabel's plain library: cameras, capture readers, radiance fields, label rendering.
+
+Never imports Django or ``annotate``; heavy optional dependencies are imported lazily.
+"""

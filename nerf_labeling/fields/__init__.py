@@ -1,0 +1,4 @@
+"""Radiance fields: one interface (:class:`RadianceField`), several backends behind a registry."""
+from nerf_labeling.fields.base import RadianceField, RayRender, RenderedView, render_view
+
+__all__ = ["RadianceField", "RayRender", "RenderedView", "render_view"]

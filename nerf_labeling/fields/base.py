@@ -1,0 +1,99 @@
+"""The interface every trained radiance field offers to the rest of the platform.
+
+Everything here speaks the capture's own world frame (metres where the capture has a scale,
+OpenGL camera axes); a backend that normalises the scene for training maps back before answering.
+Arrays in and out are numpy, so label rendering, meshing and exports never touch a backend's tensors.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nerf_labeling.cameras import Camera, camera_rays
+
+
+@dataclass(frozen=True)
+class RayRender:
+    """What a field sees along each ray.
+
+    rgb : (N, 3) float32 in [0, 1]
+    distance : (N,) float32, expected distance along the (unit) ray in metres, weighted by opacity
+        and divided by it (so it is the surface distance even where opacity < 1); 0 where opacity is 0
+    opacity : (N,) float32 in [0, 1], accumulated alpha
+    distance_std : (N,) float32, standard deviation of the termination distance (a per-ray confidence:
+        small on a crisp surface, large on fog or a blurred edge)
+    """
+
+    rgb: np.ndarray
+    distance: np.ndarray
+    opacity: np.ndarray
+    distance_std: np.ndarray
+
+
+@dataclass(frozen=True)
+class RenderedView:
+    """A field rendered from one camera.
+
+    rgb : (H, W, 3) float32 in [0, 1]
+    depth : (H, W) float32, z-depth along the optical axis in metres
+    opacity : (H, W) float32 in [0, 1]
+    depth_std : (H, W) float32, metres (along the axis)
+    """
+
+    rgb: np.ndarray
+    depth: np.ndarray
+    opacity: np.ndarray
+    depth_std: np.ndarray
+
+
+class RadianceField(abc.ABC):
+    """A trained field that can be rendered, queried for density, saved and loaded."""
+
+    #: registry name of the backend that produced this field
+    backend_name: str = ""
+
+    @property
+    @abc.abstractmethod
+    def bounds(self) -> np.ndarray:
+        """``(2, 3)`` float64 axis-aligned bounds (min, max) of the modelled scene, world frame."""
+
+    @abc.abstractmethod
+    def render_rays(self, origins: np.ndarray, directions: np.ndarray) -> RayRender:
+        """Render ``(N, 3)`` world-frame origins and unit directions (float32)."""
+
+    @abc.abstractmethod
+    def density(self, points: np.ndarray) -> np.ndarray:
+        """``(N, 3)`` world points -> ``(N,)`` float32 volume density (1/metre)."""
+
+    @abc.abstractmethod
+    def save(self, path: str | Path) -> None:
+        """Write the field to ``path`` (a directory or file the backend chooses) so :meth:`load` restores it exactly."""
+
+    @classmethod
+    @abc.abstractmethod
+    def load(cls, path: str | Path) -> "RadianceField":
+        """Read a field written by :meth:`save`."""
+
+
+def render_view(field: RadianceField, camera: Camera, *, chunk: int = 65536) -> RenderedView:
+    """Render every pixel of ``camera``; depth is returned as z-depth (see :mod:`nerf_labeling.cameras`)."""
+    rays = camera_rays(camera)
+    parts = [
+        field.render_rays(rays.origins[start : start + chunk], rays.directions[start : start + chunk])
+        for start in range(0, len(rays.origins), chunk)
+    ]
+    height, width = camera.intrinsics.height, camera.intrinsics.width
+
+    def stack(name: str) -> np.ndarray:
+        return np.concatenate([getattr(part, name) for part in parts], axis=0)
+
+    z_scale = rays.z_per_distance
+    return RenderedView(
+        rgb=stack("rgb").reshape(height, width, 3).astype(np.float32),
+        depth=(stack("distance") * z_scale).reshape(height, width).astype(np.float32),
+        opacity=stack("opacity").reshape(height, width).astype(np.float32),
+        depth_std=(stack("distance_std") * z_scale).reshape(height, width).astype(np.float32),
+    )
