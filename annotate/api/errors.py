@@ -1,0 +1,39 @@
+"""One JSON error shape for every API failure: ``{"error": message, "detail": ...}``."""
+import logging
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from annotate.errors import ConflictError, UserFacingError
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, UserFacingError):
+        body = {"error": str(exc)}
+        if isinstance(exc, ConflictError) and exc.current:
+            body["current"] = exc.current
+        return Response(body, status=exc.status_code)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        detail = response.data
+        message = detail.get("detail") if isinstance(detail, dict) else None
+        response.data = {"error": str(message or _first_message(detail)), "detail": detail}
+        return response
+    logger.exception("Unhandled error in %s", context.get("view"))
+    return Response(
+        {"error": "Internal error: the server could not complete the request. It has been logged."},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def _first_message(detail) -> str:
+    """The first human-readable message in a DRF validation error structure."""
+    if isinstance(detail, dict):
+        for field, value in detail.items():
+            return f"{field}: {_first_message(value)}"
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    return str(detail)

@@ -1,0 +1,235 @@
+"""REST endpoints for projects, members, classes, captures, frames and jobs.
+
+Views parse the request, ask ``selectors`` (reads, with permission checks) and ``services`` (writes),
+and shape the response; nothing else. Long work answers 202 with the job; the same job again, 409.
+"""
+import mimetypes
+
+from django.db.models import Count
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotate import selectors
+from annotate.api import serializers as s
+from annotate.api.pagination import paginate
+from annotate.errors import NotFoundError
+from annotate.models import Membership
+from annotate.services import captures as capture_services
+from annotate.services import jobs as job_services
+from annotate.services import projects as project_services
+
+
+def _roles(user) -> dict[int, str]:
+    return dict(Membership.objects.filter(user=user).values_list("project_id", "role"))
+
+
+class MeView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "Me", {"id": serializers.IntegerField(), "username": serializers.CharField(),
+                   "projects": serializers.DictField(child=serializers.CharField())}
+        )
+    )
+    def get(self, request):
+        user = request.user
+        return Response({"id": user.pk, "username": user.username, "projects": _roles(user)})
+
+
+class ProjectListView(APIView):
+    @extend_schema(responses=s.ProjectSerializer(many=True))
+    def get(self, request):
+        projects = selectors.projects_for(request.user)
+        return paginate(request, projects, s.ProjectSerializer, context={"roles": _roles(request.user)})
+
+    @extend_schema(request=s.ProjectCreateSerializer, responses={201: s.ProjectSerializer})
+    def post(self, request):
+        body = s.ProjectCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        project = project_services.create_project(user=request.user, **body.validated_data)
+        data = s.ProjectSerializer(project, context={"roles": _roles(request.user)}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailView(APIView):
+    @extend_schema(responses=s.ProjectSerializer)
+    def get(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id)
+        return Response(s.ProjectSerializer(project, context={"roles": _roles(request.user)}).data)
+
+
+class MemberListView(APIView):
+    @extend_schema(responses=s.MembershipSerializer(many=True))
+    def get(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id)
+        members = project.memberships.select_related("user").order_by("user__username")
+        return Response(s.MembershipSerializer(members, many=True).data)
+
+    @extend_schema(request=s.MembershipSerializer, responses={201: s.MembershipSerializer})
+    def post(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id, manager=True)
+        body = s.MembershipSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        membership = project_services.set_membership(
+            project=project, username=body.validated_data["user"]["username"],
+            role=body.validated_data["role"],
+        )
+        return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, project_id: int, username: str):
+        project = selectors.project_for(request.user, project_id, manager=True)
+        project_services.remove_member(project=project, username=username)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LabelClassListView(APIView):
+    @extend_schema(responses=s.LabelClassSerializer(many=True))
+    def get(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id)
+        return Response(s.LabelClassSerializer(project.label_classes.all(), many=True).data)
+
+    @extend_schema(request=s.LabelClassSerializer, responses={201: s.LabelClassSerializer})
+    def post(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id, manager=True)
+        body = s.LabelClassSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        label_class = project_services.create_label_class(project=project, **body.validated_data)
+        return Response(s.LabelClassSerializer(label_class).data, status=status.HTTP_201_CREATED)
+
+
+class LabelClassDetailView(APIView):
+    @extend_schema(request=s.LabelClassSerializer, responses=s.LabelClassSerializer)
+    def patch(self, request, project_id: int, class_pk: int):
+        project = selectors.project_for(request.user, project_id, manager=True)
+        label_class = project.label_classes.filter(pk=class_pk).first()
+        if label_class is None:
+            raise NotFoundError(f"Label class {class_pk} not found in this project.")
+        body = s.LabelClassSerializer(label_class, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        label_class = project_services.update_label_class(label_class=label_class, **body.validated_data)
+        return Response(s.LabelClassSerializer(label_class).data)
+
+
+class CaptureListView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses=s.CaptureSerializer(many=True))
+    def get(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id)
+        captures = project.captures.annotate(frame_count=Count("frames"))
+        return paginate(request, captures, s.CaptureSerializer)
+
+    @extend_schema(
+        request=s.CaptureUploadSerializer,
+        responses={202: inline_serializer("CaptureUpload", {
+            "capture": s.CaptureSerializer(), "job": s.JobSerializer()})},
+    )
+    def post(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id)
+        body = s.CaptureUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        capture, job = capture_services.create_capture(
+            project=project, user=request.user, name=body.validated_data["name"],
+            archive=body.validated_data["file"],
+        )
+        return Response(
+            {"capture": s.CaptureSerializer(capture).data, "job": s.JobSerializer(job).data},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class CaptureDetailView(APIView):
+    @extend_schema(responses=s.CaptureSerializer)
+    def get(self, request, capture_id: int):
+        capture = selectors.capture_for(request.user, capture_id)
+        capture.frame_count = capture.frames.count()
+        return Response(s.CaptureSerializer(capture).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, capture_id: int):
+        capture = selectors.capture_for(request.user, capture_id, manager=True)
+        capture_services.delete_capture(capture=capture)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CaptureIngestView(APIView):
+    @extend_schema(request=None, responses={202: s.JobSerializer})
+    def post(self, request, capture_id: int):
+        capture = selectors.capture_for(request.user, capture_id)
+        job = capture_services.restart_ingest(capture=capture, user=request.user)
+        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class FrameListView(APIView):
+    @extend_schema(responses=s.FrameSerializer(many=True))
+    def get(self, request, capture_id: int):
+        capture = selectors.capture_for(request.user, capture_id)
+        frames = selectors.frames_of(capture, review_status=request.query_params.get("review_status"))
+        return paginate(request, frames, s.FrameSerializer)
+
+
+class FrameDetailView(APIView):
+    @extend_schema(responses=s.FrameSerializer)
+    def get(self, request, frame_id: int):
+        return Response(s.FrameSerializer(selectors.frame_for(request.user, frame_id)).data)
+
+
+def _file_response(field_file, filename: str | None = None) -> FileResponse:
+    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
+    response = FileResponse(field_file.open("rb"), content_type=content_type)
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+class FrameImageView(APIView):
+    @extend_schema(responses={(200, "image/*"): bytes})
+    def get(self, request, frame_id: int):
+        return _file_response(selectors.frame_for(request.user, frame_id).image)
+
+
+class FrameThumbnailView(APIView):
+    @extend_schema(responses={(200, "image/jpeg"): bytes})
+    def get(self, request, frame_id: int):
+        return _file_response(selectors.frame_for(request.user, frame_id).thumbnail)
+
+
+class JobListView(APIView):
+    @extend_schema(responses=s.JobSerializer(many=True))
+    def get(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id)
+        job_services.expire_stale_jobs()
+        jobs = project.jobs.select_related("created_by")
+        if kind := request.query_params.get("kind"):
+            jobs = jobs.filter(kind=kind)
+        return paginate(request, jobs, s.JobSerializer)
+
+
+class JobDetailView(APIView):
+    @extend_schema(responses=s.JobSerializer)
+    def get(self, request, job_id: int):
+        job_services.expire_stale_jobs()
+        return Response(s.JobSerializer(selectors.job_for(request.user, job_id)).data)
+
+
+class JobCancelView(APIView):
+    @extend_schema(request=None, responses={202: s.JobSerializer})
+    def post(self, request, job_id: int):
+        job = job_services.cancel_job(job=selectors.job_for(request.user, job_id))
+        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class JobDownloadView(APIView):
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request, job_id: int):
+        job = selectors.job_for(request.user, job_id)
+        if not job.artifact:
+            raise NotFoundError(f"Job {job_id} has no file to download ({job.status}).")
+        return _file_response(job.artifact, filename=job.artifact.name.rsplit("/", 1)[-1])

@@ -1,0 +1,31 @@
+"""Errors the platform shows to users as they are: their message says what is wrong."""
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+
+class UserFacingError(Exception):
+    """An error caused by the request or its data; ``str(error)`` is shown to the user."""
+
+    status_code = 400
+
+
+class PermissionDeniedError(UserFacingError, PermissionDenied):
+    status_code = 403
+
+
+class NotFoundError(UserFacingError, Http404):
+    status_code = 404
+
+
+class ConflictError(UserFacingError):
+    """The request collides with current state (a running job, a newer object version)."""
+
+    status_code = 409
+
+    def __init__(self, message: str, *, current: dict | None = None):
+        super().__init__(message)
+        self.current = current or {}
+
+
+class JobCancelled(Exception):
+    """Raised inside a running job when a user asked to cancel it."""

@@ -1,0 +1,54 @@
+"""Active learning: scoring models, rounds, and per-frame scores with the reason for each pick."""
+from django.db import models
+
+from annotate.models.captures import Frame
+from annotate.models.jobs import Job
+from annotate.models.projects import Project
+
+
+class ScoringModel(models.Model):
+    """A segmentation model trained on accepted labels; ``version`` rises with every fit."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="scoring_models")
+    version = models.PositiveIntegerField()
+    weights = models.FileField(max_length=500)
+    metrics = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="unique_model_version")
+        ]
+        ordering = ["project_id", "-version"]
+
+
+class ActiveLearningRound(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="al_rounds")
+    job = models.OneToOneField(Job, null=True, on_delete=models.SET_NULL, related_name="al_round")
+    requested_method = models.CharField(max_length=20)
+    method = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    redundancy = models.FloatField(null=True, blank=True)
+    batch_size = models.PositiveIntegerField()
+    scoring_model = models.ForeignKey(
+        ScoringModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="rounds"
+    )
+    metrics = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class FrameScore(models.Model):
+    al_round = models.ForeignKey(ActiveLearningRound, on_delete=models.CASCADE, related_name="scores")
+    frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="scores")
+    score = models.FloatField()
+    rank = models.PositiveIntegerField(null=True, blank=True, help_text="1 = first pick; null = not picked.")
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["al_round", "frame"], name="unique_round_frame")
+        ]
+        ordering = ["al_round_id", "rank", "-score"]

@@ -1,0 +1,81 @@
+"""Writes to projects, memberships and label classes."""
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from annotate.errors import ConflictError, UserFacingError
+from annotate.models import LabelClass, Membership, Project, Role
+
+
+def create_project(*, name: str, user, description: str = "") -> Project:
+    """Create a project with ``user`` as its first manager."""
+    name = name.strip()
+    if not name:
+        raise UserFacingError("A project needs a name.")
+    try:
+        with transaction.atomic():
+            project = Project.objects.create(name=name, description=description, created_by=user)
+            Membership.objects.create(project=project, user=user, role=Role.MANAGER)
+    except IntegrityError:
+        raise ConflictError(f"A project named {name!r} already exists.") from None
+    return project
+
+
+def set_membership(*, project: Project, username: str, role: str) -> Membership:
+    """Add ``username`` to ``project`` with ``role``, or change their role."""
+    if role not in Role.values:
+        raise UserFacingError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise UserFacingError(f"No user named {username!r}.")
+    with transaction.atomic():
+        membership, _ = Membership.objects.select_for_update().update_or_create(
+            project=project, user=user, defaults={"role": role}
+        )
+        _require_a_manager(project)
+    return membership
+
+
+def remove_member(*, project: Project, username: str) -> None:
+    with transaction.atomic():
+        deleted, _ = Membership.objects.filter(project=project, user__username=username).delete()
+        if not deleted:
+            raise UserFacingError(f"{username!r} is not a member of {project.name!r}.")
+        _require_a_manager(project)
+
+
+def _require_a_manager(project: Project) -> None:
+    if not Membership.objects.filter(project=project, role=Role.MANAGER).exists():
+        raise UserFacingError("A project must keep at least one manager.")
+
+
+def create_label_class(
+    *, project: Project, name: str, color: str = "#e6194b", kitti_type: str = ""
+) -> LabelClass:
+    """Add a class; its ``class_id`` is the next free positive integer of the project."""
+    name = name.strip()
+    if not name:
+        raise UserFacingError("A label class needs a name.")
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=project.pk)  # serialise class-id allocation
+        if LabelClass.objects.filter(project=project, name=name).exists():
+            raise ConflictError(f"Project {project.name!r} already has a class named {name!r}.")
+        next_id = (LabelClass.objects.filter(project=project).aggregate(m=Max("class_id"))["m"] or 0) + 1
+        return LabelClass.objects.create(
+            project=project, name=name, class_id=next_id, color=color, kitti_type=kitti_type
+        )
+
+
+def update_label_class(*, label_class: LabelClass, **fields) -> LabelClass:
+    allowed = {"name", "color", "kitti_type"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise UserFacingError(f"Cannot change {', '.join(sorted(unknown))} of a label class.")
+    for name, value in fields.items():
+        setattr(label_class, name, value.strip() if isinstance(value, str) else value)
+    try:
+        with transaction.atomic():
+            label_class.save()
+    except IntegrityError:
+        raise ConflictError(f"A class named {label_class.name!r} already exists.") from None
+    return label_class

@@ -1,0 +1,4 @@
+"""Raylabel's Django project: settings, URLs, the Celery app."""
+from config.celery import app as celery_app
+
+__all__ = ["celery_app"]
