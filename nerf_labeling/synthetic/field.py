@@ -13,8 +13,8 @@ from nerf_labeling.synthetic.scene import SyntheticScene
 SOLID_DENSITY = 1.0e4
 #: the ground is modelled as a slab this thick (metres) under the plane z = 0
 GROUND_THICKNESS = 0.05
-#: file written inside the directory given to :meth:`SyntheticField.save`
-SCENE_FILE = "synthetic_scene.json"
+#: manifest written inside the directory given to :meth:`SyntheticField.save`, as every backend does
+MANIFEST_FILE = "field.json"
 
 
 class SyntheticField(RadianceField):
@@ -50,11 +50,15 @@ class SyntheticField(RadianceField):
         return np.where(solid, SOLID_DENSITY, 0.0).astype(np.float32)
 
     def save(self, path: str | Path) -> None:
-        """Write the scene spec as JSON into the directory ``path`` (created if needed)."""
+        """Write ``field.json`` (backend name and scene spec) into the directory ``path`` (created if needed)."""
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / SCENE_FILE).write_text(json.dumps(self.scene.to_dict(), indent=1))
+        manifest = {"backend": self.backend_name, "scene": self.scene.to_dict()}
+        (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1))
 
     @classmethod
     def load(cls, path: str | Path) -> "SyntheticField":
-        return cls(SyntheticScene.from_dict(json.loads((Path(path) / SCENE_FILE).read_text())))
+        manifest = json.loads((Path(path) / MANIFEST_FILE).read_text())
+        if manifest.get("backend") != cls.backend_name:
+            raise ValueError(f"{path} holds a {manifest.get('backend')!r} field, not a synthetic one")
+        return cls(SyntheticScene.from_dict(manifest["scene"]))
