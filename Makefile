@@ -1,0 +1,42 @@
+# Raylabel: `make demo` runs the platform on this machine, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# The suite runs against the real services on this machine (started if they are down).
+TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/raylabel \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/15 \
+	RAYLABEL_VAR_DIR=$(CURDIR)/var/test \
+	DJANGO_SETTINGS_MODULE=config.settings
+
+.PHONY: demo test install system-deps services migrate bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt scripts/install_system_deps.sh
+	scripts/install_system_deps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+	touch $(STAMP)
+
+system-deps:
+	scripts/install_system_deps.sh
+
+services:
+	scripts/ensure_services.sh
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: install
+	scripts/demo.sh
+
+test: install services
+	rm -rf var/test && mkdir -p var/test
+	$(TEST_ENV) $(PY) -m pytest
+
+clean:
+	rm -rf var $(VENV)

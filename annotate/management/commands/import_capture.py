@@ -1,0 +1,57 @@
+"""python manage.py import_capture PATH_OR_ZIP --project NAME [--name N] [--user U] [--wait]"""
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from annotate.errors import UserFacingError
+from annotate.management.commands._progress import wait_for_job
+from annotate.models import Project
+from annotate.services.captures import create_capture
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a capture (a folder or zip with transforms.json or a COLMAP model, and its images) "
+        "into a project. Prints the new capture's id; ingest runs as a job on a worker."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="A capture folder or a .zip of one.")
+        parser.add_argument("--project", required=True, help="Name of the project to import into.")
+        parser.add_argument("--name", default="", help="Capture name (default: the file name).")
+        parser.add_argument("--user", default=None, help="User recorded as the uploader.")
+        parser.add_argument("--wait", action="store_true", help="Block until ingest ends, with progress.")
+
+    def handle(self, *args, path, project, name, user, wait, **options):
+        source = Path(path)
+        if not source.exists():
+            raise CommandError(f"{source} does not exist.")
+        project_row = Project.objects.filter(name=project).first()
+        if project_row is None:
+            raise CommandError(f"No project named {project!r}.")
+        uploader = None
+        if user:
+            uploader = get_user_model().objects.filter(username=user).first()
+            if uploader is None:
+                raise CommandError(f"No user named {user!r}.")
+        with tempfile.TemporaryDirectory(prefix="raylabel-import-") as workdir:
+            archive = source
+            if source.is_dir():
+                archive = Path(shutil.make_archive(str(Path(workdir) / source.name), "zip", source))
+            try:
+                with open(archive, "rb") as handle, transaction.atomic():
+                    capture, job = create_capture(
+                        project=project_row, user=uploader, name=name or source.stem,
+                        archive=File(handle, name=archive.name),
+                    )
+            except UserFacingError as error:
+                raise CommandError(str(error)) from error
+        self.stdout.write(str(capture.pk))
+        if wait:
+            job = wait_for_job(job, stdout=self.stderr)
+            self.stderr.write(f"Ingested {job.result.get('frames')} frames into capture {capture.pk}.")

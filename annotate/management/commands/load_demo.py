@@ -1,0 +1,73 @@
+"""python manage.py load_demo: a demo project with a generated capture, a manager and an annotator."""
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from annotate.models import Capture, CaptureStatus, LabelClass, Project, Role
+from annotate.services.captures import create_capture
+from annotate.services.projects import create_label_class, create_project, set_membership
+
+DEMO_PROJECT = "Demo"
+DEMO_USERS = {"demo-manager": Role.MANAGER, "demo-annotator": Role.ANNOTATOR}
+DEMO_PASSWORD = "raylabel-demo"
+
+
+class Command(BaseCommand):
+    help = "Create (once) the demo project with a synthetic capture and demo users; prints credentials."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--frames", type=int, default=60, help="Frames in the generated orbit.")
+        parser.add_argument("--width", type=int, default=320)
+        parser.add_argument("--height", type=int, default=240)
+
+    def handle(self, *args, frames, width, height, **options):
+        users = {name: self._user(name) for name in DEMO_USERS}
+        project = Project.objects.filter(name=DEMO_PROJECT).first()
+        if project is None:
+            project = create_project(
+                name=DEMO_PROJECT, user=users["demo-manager"],
+                description="A generated scene of five objects on a textured floor, seen from an orbit.",
+            )
+        for name, role in DEMO_USERS.items():
+            set_membership(project=project, username=name, role=role)
+        if not project.captures.filter(status=CaptureStatus.READY).exists():
+            self._import_capture(project, users["demo-manager"], frames, width, height)
+        self.stdout.write(self.style.SUCCESS(f"Demo project {DEMO_PROJECT!r} is ready."))
+        for name, role in DEMO_USERS.items():
+            self.stdout.write(f"  {role:<9} user: {name}  password: {DEMO_PASSWORD}")
+
+    def _user(self, username: str):
+        user, created = get_user_model().objects.get_or_create(username=username)
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user
+
+    def _import_capture(self, project, user, frames: int, width: int, height: int) -> Capture:
+        from nerf_labeling.synthetic import default_scene, write_synthetic_capture
+
+        from annotate.tasks import ingest_capture_task
+
+        scene = default_scene()
+        for class_name in sorted({obj.class_name for obj in scene.objects}):
+            if not LabelClass.objects.filter(project=project, name=class_name).exists():
+                create_label_class(project=project, name=class_name)
+        self.stdout.write(f"Generating a {frames}-frame synthetic capture at {width}x{height}…")
+        with tempfile.TemporaryDirectory(prefix="raylabel-demo-") as workdir:
+            root = Path(workdir) / "demo-orbit"
+            write_synthetic_capture(root, n_frames=frames, width=width, height=height, scene=scene)
+            archive = Path(shutil.make_archive(str(root), "zip", root))
+            with open(archive, "rb") as handle, transaction.atomic():
+                capture, job = create_capture(
+                    project=project, user=user, name="demo-orbit", archive=File(handle, name=archive.name)
+                )
+        # Ingest here rather than wait for the worker; the queued task then finds the job done.
+        ingest_capture_task(job.id)
+        capture.refresh_from_db()
+        self.stdout.write(f"Capture {capture.pk}: {capture.status}, {capture.frames.count()} frames.")
+        return capture

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the project needs: libusb for Open3D, Chromium and its driver for the browser tests.
+set -euo pipefail
+missing=()
+ldconfig -p | grep -q 'libusb-1.0.so.0' || missing+=(libusb-1.0-0)
+ldconfig -p | grep -q 'libgomp.so.1' || missing+=(libgomp1)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+if ((${#missing[@]})); then
+  echo "Installing system packages: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

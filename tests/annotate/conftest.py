@@ -1,0 +1,69 @@
+"""Fixtures for the Django app: users with roles, a project, API clients, capture archives."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from annotate.models import Role
+from annotate.services.projects import create_project, set_membership
+from tests.annotate.archives import write_capture_dir, zip_dir
+
+
+@pytest.fixture
+def manager(db):
+    return get_user_model().objects.create_user("manager", password="pw-manager")
+
+
+@pytest.fixture
+def annotator(db):
+    return get_user_model().objects.create_user("annotator", password="pw-annotator")
+
+
+@pytest.fixture
+def outsider(db):
+    return get_user_model().objects.create_user("outsider", password="pw-outsider")
+
+
+@pytest.fixture
+def project(manager, annotator):
+    project = create_project(name="Kitchen", user=manager)
+    set_membership(project=project, username=annotator.username, role=Role.ANNOTATOR)
+    return project
+
+
+def _client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def manager_api(manager):
+    return _client(manager)
+
+
+@pytest.fixture
+def annotator_api(annotator):
+    return _client(annotator)
+
+
+@pytest.fixture
+def outsider_api(outsider):
+    return _client(outsider)
+
+
+@pytest.fixture
+def capture_dir(tmp_path):
+    return write_capture_dir(tmp_path / "capture")
+
+
+@pytest.fixture
+def capture_zip(capture_dir) -> bytes:
+    return zip_dir(capture_dir)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

@@ -1,0 +1,158 @@
+"""Jobs: one active job per target (409), idempotent runs, progress, cancel, failures, lost workers."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from annotate.errors import ConflictError, UserFacingError
+from annotate.models import Job, JobKind, JobStatus
+from annotate.services.jobs import (
+    MAX_ATTEMPTS,
+    JobReporter,
+    cancel_job,
+    expire_stale_jobs,
+    run_job,
+    start_job,
+)
+
+
+def _start(project, target="capture:1"):
+    return start_job(kind=JobKind.INGEST, target=target, project=project)
+
+
+def test_a_second_start_of_a_running_job_is_a_conflict_naming_it(project):
+    first = _start(project)
+    with pytest.raises(ConflictError) as conflict:
+        _start(project)
+    assert conflict.value.current["job"]["id"] == first.id
+    assert f"job {first.id}" in str(conflict.value)
+    other_target = _start(project, target="capture:2")
+    assert other_target.id != first.id
+
+
+def test_a_finished_job_can_be_started_again(project):
+    first = _start(project)
+    run_job(first.id, lambda job, reporter: {"frames": 3})
+    second = _start(project)
+    assert second.id != first.id
+
+
+def test_run_records_result_and_progress_and_is_safe_to_repeat(project):
+    job = _start(project)
+    calls = []
+
+    def work(job, reporter):
+        calls.append(job.id)
+        reporter.progress(0.5, "half way", force=True)
+        assert Job.objects.get(pk=job.id).progress == 0.5
+        return {"frames": 7}
+
+    run_job(job.id, work)
+    run_job(job.id, work)  # a duplicate delivery of a finished job does nothing
+    job.refresh_from_db()
+    assert calls == [job.id]
+    assert (job.status, job.progress, job.result) == (JobStatus.SUCCEEDED, 1.0, {"frames": 7})
+    assert job.started_at <= job.finished_at
+
+
+def test_user_facing_errors_fail_the_job_with_their_message(project):
+    job = _start(project)
+
+    def work(job, reporter):
+        raise UserFacingError("frame 3: images/frame_00003.png is not an image")
+
+    run_job(job.id, work)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == "frame 3: images/frame_00003.png is not an image"
+
+
+def test_unexpected_errors_fail_the_job_visibly(project):
+    job = _start(project)
+    run_job(job.id, lambda job, reporter: 1 / 0)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error.startswith("Internal error (ZeroDivisionError)")
+
+
+def test_cancelling_a_queued_job_ends_it_before_it_runs(project):
+    job = _start(project)
+    cancel_job(job=job)
+    ran = []
+    run_job(job.id, lambda job, reporter: ran.append(1))
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and ran == []
+
+
+def test_cancelling_a_running_job_stops_it_at_its_next_report(project):
+    job = _start(project)
+    steps = []
+
+    def work(job, reporter):
+        for step in range(10):
+            if step == 3:
+                cancel_job(job=Job.objects.get(pk=job.id))
+            reporter.progress(step / 10, force=True)
+            steps.append(step)
+
+    run_job(job.id, work)
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert steps == [0, 1, 2]
+
+
+def test_cancelling_an_ended_job_is_a_conflict(project):
+    job = _start(project)
+    run_job(job.id, lambda job, reporter: None)
+    with pytest.raises(ConflictError):
+        cancel_job(job=job)
+
+
+def test_a_job_whose_worker_went_silent_is_failed_not_running_forever(project, settings):
+    settings.RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S = 60
+    job = _start(project)
+    fresh = _start(project, target="capture:2")
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(seconds=61)
+    )
+    Job.objects.filter(pk=fresh.pk).update(status=JobStatus.RUNNING, heartbeat_at=timezone.now())
+    assert expire_stale_jobs() == 1
+    job.refresh_from_db()
+    fresh.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "stopped responding" in job.error
+    assert fresh.status == JobStatus.RUNNING
+
+
+def test_a_redelivered_job_restarts_then_gives_up_after_max_attempts(project):
+    job = _start(project)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1)
+    run_job(job.id, lambda job, reporter: {"ok": True})
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.attempts == 2
+
+    stuck = _start(project, target="capture:9")
+    Job.objects.filter(pk=stuck.pk).update(status=JobStatus.RUNNING, attempts=MAX_ATTEMPTS)
+    run_job(stuck.id, lambda job, reporter: {"ok": True})
+    stuck.refresh_from_db()
+    assert stuck.status == JobStatus.FAILED and f"{MAX_ATTEMPTS} times" in stuck.error
+
+
+def test_reporter_merges_partial_results_into_the_final_one(project):
+    job = _start(project)
+
+    def work(job, reporter):
+        reporter.progress(0.2, force=True, curve=[[1, 20.0]])
+        return {"psnr": 25.0}
+
+    run_job(job.id, work)
+    job.refresh_from_db()
+    assert job.result == {"curve": [[1, 20.0]], "psnr": 25.0}
+
+
+def test_reporter_throttles_database_writes(project):
+    job = _start(project)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    reporter = JobReporter(job.id, min_interval_s=3600)
+    reporter.progress(0.1, force=True)
+    reporter.progress(0.9)
+    assert Job.objects.get(pk=job.pk).progress == 0.1
