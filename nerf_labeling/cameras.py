@@ -202,3 +202,38 @@ def look_at(eye: FloatArray, target: FloatArray, up: FloatArray = (0.0, 0.0, 1.0
     pose[:3, 2] = -forward
     pose[:3, 3] = eye
     return pose
+
+
+def quaternion_to_rotation(quaternion_wxyz: FloatArray) -> np.ndarray:
+    """Unit quaternion ``(4,)`` ordered ``(w, x, y, z)`` (COLMAP's order) -> ``(3, 3)`` rotation."""
+    w, x, y, z = np.asarray(quaternion_wxyz, dtype=np.float64) / np.linalg.norm(quaternion_wxyz)
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+        ]
+    )
+
+
+def rotation_to_quaternion(rotation: FloatArray) -> np.ndarray:
+    """``(3, 3)`` rotation -> unit quaternion ``(4,)`` ordered ``(w, x, y, z)`` with ``w >= 0``."""
+    from scipy.spatial.transform import Rotation
+
+    x, y, z, w = Rotation.from_matrix(np.asarray(rotation, dtype=np.float64)).as_quat()
+    quaternion = np.array([w, x, y, z])
+    return -quaternion if w < 0 else quaternion
+
+
+def colmap_to_camera_to_world(quaternion_wxyz: FloatArray, translation: FloatArray) -> np.ndarray:
+    """COLMAP's world-to-camera ``(qw, qx, qy, qz)``, ``(tx, ty, tz)`` (OpenCV axes) -> c2w ``(4, 4)``, OpenGL."""
+    world_to_camera = np.eye(4)
+    world_to_camera[:3, :3] = quaternion_to_rotation(quaternion_wxyz)
+    world_to_camera[:3, 3] = np.asarray(translation, dtype=np.float64)
+    return opencv_to_opengl(invert_rigid(world_to_camera))
+
+
+def camera_to_world_to_colmap(camera_to_world: FloatArray) -> tuple[np.ndarray, np.ndarray]:
+    """c2w ``(4, 4)`` with OpenGL axes -> COLMAP's world-to-camera quaternion ``(4,)`` (w first) and ``(3,)``."""
+    world_to_camera = invert_rigid(opengl_to_opencv(camera_to_world))
+    return rotation_to_quaternion(world_to_camera[:3, :3]), world_to_camera[:3, 3].copy()

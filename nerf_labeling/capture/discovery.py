@@ -1,0 +1,53 @@
+"""Find the capture inside an uploaded folder: a transforms.json or a COLMAP sparse model."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from nerf_labeling.capture.colmap_reader import read_colmap_model
+from nerf_labeling.capture.data import CaptureData
+from nerf_labeling.capture.errors import CaptureNotFoundError
+from nerf_labeling.capture.transforms_reader import read_transforms_json
+
+#: where a COLMAP model is looked for, relative to the capture root, in order
+COLMAP_LOCATIONS = ("sparse/0", "sparse", ".")
+
+
+def _is_junk(folder: str) -> bool:
+    """Hidden folders and the resource forks macOS adds to zips are never the capture."""
+    return folder.startswith(".") or folder == "__MACOSX"
+
+
+def _has_colmap_model(directory: Path) -> bool:
+    return any(
+        (directory / f"cameras{ext}").is_file() and (directory / f"images{ext}").is_file() for ext in (".bin", ".txt")
+    )
+
+
+def find_capture(root: str | Path) -> CaptureData:
+    """Read the capture in ``root``.
+
+    Looks for ``transforms.json`` in ``root``, then in its immediate sub-folders (exactly one may
+    have it), then for a COLMAP model in ``sparse/0``, ``sparse`` and ``root`` itself; COLMAP image
+    names are resolved against ``root/images`` when that folder exists, else ``root``.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise CaptureNotFoundError(f"{root}: not a directory")
+    if (root / "transforms.json").is_file():
+        return read_transforms_json(root / "transforms.json")
+    nested = sorted(
+        path for path in root.glob("*/transforms.json") if path.is_file() and not _is_junk(path.parent.name)
+    )
+    if len(nested) > 1:
+        names = ", ".join(str(path.relative_to(root)) for path in nested)
+        raise CaptureNotFoundError(f"{root}: several captures found ({names}); upload one capture at a time")
+    if nested:
+        return read_transforms_json(nested[0])
+    for location in COLMAP_LOCATIONS:
+        if _has_colmap_model(root / location):
+            images_root = root / "images" if (root / "images").is_dir() else root
+            return read_colmap_model(root / location, images_root)
+    raise CaptureNotFoundError(
+        f"{root}: no capture found; looked for transforms.json in it and in its sub-folders, and for a COLMAP "
+        f"model (cameras.bin + images.bin or cameras.txt + images.txt) in {', '.join(COLMAP_LOCATIONS)}"
+    )
