@@ -1,0 +1,89 @@
+"""One object as a KITTI label: the 15 values of a ``label_2`` line, computed from an ObjectLabel.
+
+Object axes (the platform's): +x is the object's length (its heading), +y its width, +z its height
+(up), so ``box_size = (l, w, h)``. KITTI's box is upright about the camera's Y axis (down): it
+extends ``h`` upwards from ``location`` (the bottom centre) and is turned by ``rotation_y`` about
+camera +Y: the length points along ``(cos ry, 0, -sin ry)`` in OpenCV camera axes (0 = camera +X).
+
+KITTI cannot express an object tilted against the camera's Y axis (a pitched or rolled camera, or
+an object lying on its side). For those we write the upright box with the same centre, the same
+``h, w, l`` and the heading projected onto the camera's XZ plane: ``rotation_y`` from that
+projection and ``location = centre + h/2`` along camera +Y. Projected with P2 it no longer matches
+the object's true 2D extent; the truth stays in the export's other formats (BOP, nerfstudio).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from annotate.formats.opencv_camera import PIXEL_CENTRE_SHIFT, box_to_camera_opencv
+from nerf_labeling.labels.records import ObjectLabel
+
+#: ``occluded`` is 0 when at least this share of the object is visible, 1 when at least
+#: :data:`PARTLY_OCCLUDED_MIN_VISIBLE` is, else 2. (3, "unknown", is never written.)
+FULLY_VISIBLE_MIN_VISIBLE = 0.9
+PARTLY_OCCLUDED_MIN_VISIBLE = 0.5
+
+
+@dataclass(frozen=True)
+class KittiObject:
+    """The values of one ``label_2`` line (angles in radians, lengths in metres, boxes in pixels)."""
+
+    type: str
+    truncated: float
+    occluded: int
+    alpha: float
+    bbox: tuple[float, float, float, float]
+    dimensions: tuple[float, float, float]  # h, w, l
+    location: tuple[float, float, float]  # bottom centre, OpenCV camera axes
+    rotation_y: float
+
+    def line(self) -> str:
+        values = [
+            self.type,
+            f"{self.truncated:.2f}",
+            str(self.occluded),
+            f"{self.alpha:.4f}",
+            *(f"{v:.2f}" for v in self.bbox),
+            *(f"{v:.4f}" for v in self.dimensions),
+            *(f"{v:.4f}" for v in self.location),
+            f"{self.rotation_y:.4f}",
+        ]
+        return " ".join(values)
+
+
+def wrap_angle(angle: float) -> float:
+    """``angle`` in radians wrapped into [-pi, pi)."""
+    return (angle + math.pi) % (2.0 * math.pi) - math.pi
+
+
+def occlusion_level(visible_fraction: float) -> int:
+    if visible_fraction >= FULLY_VISIBLE_MIN_VISIBLE:
+        return 0
+    if visible_fraction >= PARTLY_OCCLUDED_MIN_VISIBLE:
+        return 1
+    return 2
+
+
+def kitti_object(obj: ObjectLabel, kitti_type: str) -> KittiObject:
+    """The KITTI label of a visible object (``obj.modal_box`` must not be None)."""
+    if obj.modal_box is None:
+        raise ValueError(f"object {obj.instance_id} has no visible pixel, so no KITTI 2D box")
+    box_pose = box_to_camera_opencv(obj)
+    heading = box_pose[:3, 0]
+    rotation_y = wrap_angle(math.atan2(-heading[2], heading[0]))
+    length, width, height = (float(v) for v in obj.box_size)
+    bottom = box_pose[:3, 3] + np.array([0.0, height / 2.0, 0.0])
+    observation_angle = wrap_angle(rotation_y - math.atan2(bottom[0], bottom[2]))
+    return KittiObject(
+        type=kitti_type,
+        truncated=float(np.clip(obj.truncation, 0.0, 1.0)),
+        occluded=occlusion_level(obj.visible_fraction),
+        alpha=observation_angle,
+        bbox=tuple(float(v) + PIXEL_CENTRE_SHIFT for v in obj.modal_box),
+        dimensions=(height, width, length),
+        location=tuple(float(v) for v in bottom),
+        rotation_y=rotation_y,
+    )

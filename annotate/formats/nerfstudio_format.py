@@ -1,0 +1,86 @@
+"""nerfstudio capture: ``transforms.json`` + ``images/``, ``masks/``, ``instance_masks/`` (+ ``depth/``).
+
+Poses are the platform's own (camera-to-world, OpenGL axes, the capture's world frame), so they are
+written unchanged. Every frame carries its intrinsics (nerfstudio lets a frame's keys win); the first
+frame's also sit at the top level for readers that want them there.
+"""
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator
+
+import numpy as np
+
+from annotate.formats.png_images import depth_to_png_mm, uint8_png, uint16_png
+from annotate.formats.readme import write_readme
+from annotate.formats.records import ExportSpec, LabeledFrame
+from annotate.formats.registry import register_format
+from annotate.formats.zip_writing import JsonSpool, UniqueNames, write_member
+from nerf_labeling.cameras import Intrinsics
+
+DISTORTION_KEYS = ("k1", "k2", "p1", "p2", "k3", "k4")  # the slot order of Intrinsics.distortion
+
+README = """
+nerfstudio capture exported by Raylabel (train on it with `ns-train ... nerfstudio-data --data .`).
+
+transforms.json   camera_model, intrinsics (fl_x, fl_y, cx, cy, w, h, k1..k4, p1, p2 in every frame,
+                  the first frame's also at the top level) and frames with file_path, transform_matrix
+                  (camera-to-world, OpenGL axes: +x right, +y up, looking down -z), mask_path,
+                  instance_mask_path, raylabel_frame_id{depth_key}.
+images/           the frames as captured.
+masks/            8-bit PNG, 255 where any labelled object is visible, 0 elsewhere. nerfstudio
+                  trains only on pixels whose mask is non-zero, so mask_path restricts training to
+                  the labelled objects; drop the key to train on whole images.
+instance_masks/   16-bit PNG, the object's stable instance id per pixel, 0 for background.
+"""
+
+
+@register_format("nerfstudio")
+def write_nerfstudio(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: ExportSpec) -> None:
+    """Write the selection as a nerfstudio capture (see the module docstring and README)."""
+    names = UniqueNames()
+    top_level: dict | None = None
+    with JsonSpool() as frame_entries:
+        for item in frames:
+            frame, labels = item.frame, item.labels
+            intrinsics = intrinsics_keys(frame.camera.intrinsics)
+            top_level = top_level or intrinsics
+            entry = {
+                "file_path": names.claim(f"images/{frame.file_name}"),
+                "transform_matrix": np.asarray(frame.camera.camera_to_world, dtype=float).tolist(),
+                "mask_path": names.claim(f"masks/{frame.stem}.png"),
+                "instance_mask_path": names.claim(f"instance_masks/{frame.stem}.png"),
+                **intrinsics,
+                "raylabel_frame_id": frame.frame_id,
+            }
+            write_member(archive, entry["file_path"], frame.image_bytes(), compress=False)
+            write_member(archive, entry["mask_path"], uint8_png((labels.instance_mask > 0) * np.uint8(255)))
+            write_member(archive, entry["instance_mask_path"], uint16_png(labels.instance_mask))
+            if spec.include_depth:
+                entry["depth_file_path"] = names.claim(f"depth/{frame.stem}.png")
+                write_member(archive, entry["depth_file_path"], depth_to_png_mm(labels.depth))
+            frame_entries.add(entry)
+        with archive.open("transforms.json", "w", force_zip64=True) as out:
+            out.write(json.dumps(top_level)[:-1].encode() + b', "frames": ')
+            frame_entries.copy_to(out)
+            out.write(b"}")
+    depth_key = ", depth_file_path (depth/, millimetres: nerfstudio's default depth_unit_scale_factor 1e-3)"
+    write_readme(
+        archive, spec.name, README.format(depth_key=depth_key if spec.include_depth else ""), depth=spec.include_depth
+    )
+
+
+def intrinsics_keys(intrinsics: Intrinsics) -> dict:
+    """The nerfstudio keys of one camera; cx, cy need no shift (nerfstudio also centres pixels at +0.5)."""
+    keys = {
+        "camera_model": "OPENCV" if intrinsics.has_distortion else "PINHOLE",
+        "fl_x": float(intrinsics.fx),
+        "fl_y": float(intrinsics.fy),
+        "cx": float(intrinsics.cx),
+        "cy": float(intrinsics.cy),
+        "w": int(intrinsics.width),
+        "h": int(intrinsics.height),
+    }
+    keys.update({key: float(value) for key, value in zip(DISTORTION_KEYS, intrinsics.distortion)})
+    return keys

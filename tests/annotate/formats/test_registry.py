@@ -1,0 +1,24 @@
+import pytest
+
+from annotate.formats import all_formats  # noqa: F401
+from annotate.formats.errors import ExportError
+from annotate.formats.registry import FORMATS, get_format, register_format
+
+
+def test_every_format_is_registered_by_the_all_formats_module():
+    assert sorted(FORMATS) == ["bop", "coco", "kitti", "nerfstudio"]
+
+
+def test_a_second_format_with_a_taken_name_is_refused():
+    with pytest.raises(ValueError, match="'coco' is already registered by annotate.formats.coco_format.write_coco"):
+
+        @register_format("coco")
+        def another_coco(archive, frames, spec):  # pragma: no cover - never registered
+            pass
+
+    assert FORMATS["coco"].write.__module__ == "annotate.formats.coco_format"
+
+
+def test_unknown_format_error_lists_the_known_names():
+    with pytest.raises(ExportError, match=r"unknown export format 'yolo'; known formats: bop, coco, kitti, nerfstudio"):
+        get_format("yolo")
