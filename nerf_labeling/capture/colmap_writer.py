@@ -26,13 +26,13 @@ def _camera_params(frame: CaptureFrame) -> tuple[str, list[float]]:
 
 def write_colmap_model(capture: CaptureData, directory: str | Path, *, binary: bool) -> None:
     """Write ``cameras``, ``images`` and ``points3D`` (``.bin`` or ``.txt``) into ``directory``."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     records = []
     for index, frame in enumerate(capture.frames, start=1):
         model, params = _camera_params(frame)
         quaternion, translation = camera_to_world_to_colmap(frame.camera.camera_to_world)
         records.append((index, model, frame.camera.intrinsics, params, quaternion, translation, frame.file_path))
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
     (_write_binary if binary else _write_text)(records, directory)
 
 
