@@ -9,7 +9,7 @@ from celery import shared_task
 from annotate.services.jobs import run_job
 
 
-@shared_task(queue="cpu", acks_late=True)
+@shared_task
 def ingest_capture_task(job_id: int) -> None:
     from annotate.models import Capture
     from annotate.services.captures import ingest_capture

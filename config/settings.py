@@ -82,6 +82,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("RAYLABEL_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
@@ -148,6 +149,11 @@ CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is redelivered, not los
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
+# Training runs where the GPUs are; everything else on CPU workers (a CPU worker may take "gpu" too).
+CELERY_TASK_ROUTES = {
+    "annotate.tasks.train_field_task": {"queue": "gpu"},
+    "annotate.tasks.*": {"queue": "cpu"},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -37,8 +37,8 @@ class SceneObject(models.Model):
     older version is a conflict, never a silent overwrite.
     """
 
-    capture = models.ForeignKey(Capture, on_delete=models.CASCADE, related_name="objects")
-    label_class = models.ForeignKey(LabelClass, on_delete=models.PROTECT, related_name="objects")
+    capture = models.ForeignKey(Capture, on_delete=models.CASCADE, related_name="scene_objects")
+    label_class = models.ForeignKey(LabelClass, on_delete=models.PROTECT, related_name="scene_objects")
     instance_id = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=SceneObjectKind.choices)
     object_to_world = models.JSONField()

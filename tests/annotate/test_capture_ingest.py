@@ -113,8 +113,8 @@ def _symlink_zip(capture_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
-def _bomb_zip() -> bytes:
-    return _zip_entries({"transforms.json": b"{}", "images/zeros.png": b"\0" * (20 * 1024 * 1024)})
+def _bomb_zip(megabytes: int) -> bytes:
+    return _zip_entries({"transforms.json": b"{}", "images/zeros.png": b"\0" * (megabytes * 1024 * 1024)})
 
 
 def _break_pose(data):
@@ -145,7 +145,8 @@ BAD_CAPTURES = {
     "not an image": (lambda d: _zip_with(d, extra={"images/frame_00001.png": b"hello"}), "frame_00001.png"),
     "zip slip": (lambda d: _zip_with(d, extra={"../evil.txt": b"x"}), "evil.txt"),
     "symlink": (_symlink_zip, "link.png"),
-    "zip bomb": (lambda d: _bomb_zip(), "zeros.png"),
+    "zip bomb over the unpacked limit": (lambda d: _bomb_zip(20), "over the limit of 5242880"),
+    "zip bomb by compression ratio": (lambda d: _bomb_zip(2), "zeros.png"),
 }
 
 BAD_TRANSFORMS = {

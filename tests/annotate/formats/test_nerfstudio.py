@@ -1,0 +1,43 @@
+import dataclasses
+import json
+
+import numpy as np
+
+from annotate.formats.png_images import read_png
+from nerf_labeling.cameras import Camera
+from nerf_labeling.capture.transforms_reader import read_transforms_json
+from tests.annotate.formats.scenes import three_box_frames
+
+
+def test_the_project_reader_reads_back_cameras_images_masks_and_depth(export_zip, tmp_path):
+    export_zip("nerfstudio", include_depth=True)
+    root = tmp_path / "nerfstudio"
+    capture = read_transforms_json(root / "transforms.json")
+    frames = three_box_frames()
+    assert len(capture.frames) == len(frames)
+    for read, frame in zip(capture.frames, frames):
+        labels = frame.load_labels()
+        assert read.file_path == f"images/{frame.file_name}"
+        assert read.camera.intrinsics == frame.camera.intrinsics
+        assert np.array_equal(read.camera.camera_to_world, frame.camera.camera_to_world)
+        assert read.camera_model == "PINHOLE"
+        assert (root / read.file_path).read_bytes() == frame.image_bytes()
+        assert np.array_equal(read_png((root / read.mask_path).read_bytes()), (labels.instance_mask > 0) * 255)
+        instance_mask = read_png((root / read.metadata["instance_mask_path"]).read_bytes())
+        assert instance_mask.dtype == np.uint16 and np.array_equal(instance_mask, labels.instance_mask)
+        millimetres = read_png((root / read.depth_path).read_bytes())
+        assert np.array_equal(millimetres, np.rint(labels.depth.astype(np.float64) * 1000))
+        assert read.metadata["raylabel_frame_id"] == frame.frame_id
+
+
+def test_distortion_and_per_frame_intrinsics_survive(export_zip, tmp_path):
+    first, second = three_box_frames()
+    distorted = dataclasses.replace(first.camera.intrinsics, distortion=(0.1, -0.02, 0.001, 0.002, 0.003, 0.0))
+    first = dataclasses.replace(first, camera=Camera(distorted, first.camera.camera_to_world))
+    export_zip("nerfstudio", frames=[first, second])
+    data = json.loads((tmp_path / "nerfstudio" / "transforms.json").read_text())
+    assert (data["camera_model"], data["k1"], data["p2"]) == ("OPENCV", 0.1, 0.002)
+    capture = read_transforms_json(tmp_path / "nerfstudio" / "transforms.json")
+    assert [f.camera.intrinsics for f in capture.frames] == [distorted, second.camera.intrinsics]
+    assert [f.camera_model for f in capture.frames] == ["OPENCV", "PINHOLE"]
+    assert "depth_file_path" not in data["frames"][0]
