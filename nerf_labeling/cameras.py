@@ -237,3 +237,62 @@ def camera_to_world_to_colmap(camera_to_world: FloatArray) -> tuple[np.ndarray, 
     """c2w ``(4, 4)`` with OpenGL axes -> COLMAP's world-to-camera quaternion ``(4,)`` (w first) and ``(3,)``."""
     world_to_camera = invert_rigid(opengl_to_opencv(camera_to_world))
     return rotation_to_quaternion(world_to_camera[:3, :3]), world_to_camera[:3, 3].copy()
+
+
+def distort_normalized(points: FloatArray, distortion: tuple[float, ...], *, fisheye: bool = False) -> np.ndarray:
+    """Apply lens distortion to ``(N, 2)`` ideal normalised image coordinates ``((u - cx) / fx, (v - cy) / fy)``.
+
+    ``distortion`` is ``(k1, k2, p1, p2, k3, k4)`` as in :class:`Intrinsics`. The OpenCV model uses radial
+    terms ``k1..k4`` on ``r^2 .. r^8`` (as nerfstudio does) and tangential ``p1, p2``; the fisheye
+    (``OPENCV_FISHEYE``) model uses ``k1..k4`` on the angle ``theta = atan(r)`` and ignores ``p1, p2``.
+    """
+    k1, k2, p1, p2, k3, k4 = (float(value) for value in distortion)
+    points = np.asarray(points, dtype=np.float64)
+    x, y = points[:, 0], points[:, 1]
+    r2 = x * x + y * y
+    if fisheye:
+        radius = np.sqrt(r2)
+        theta = np.arctan(radius)
+        t2 = theta * theta
+        theta_d = theta * (1 + t2 * (k1 + t2 * (k2 + t2 * (k3 + t2 * k4))))
+        scale = np.where(radius > 1e-12, theta_d / np.maximum(radius, 1e-12), 1.0)
+        return points * scale[:, None]
+    radial = 1 + r2 * (k1 + r2 * (k2 + r2 * (k3 + r2 * k4)))
+    x_d = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
+    y_d = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+    return np.stack([x_d, y_d], axis=1)
+
+
+def undistort_image(
+    image: np.ndarray, intrinsics: Intrinsics, *, fisheye: bool = False, order: int = 1
+) -> tuple[np.ndarray, Intrinsics]:
+    """Resample an ``(H, W)`` or ``(H, W, C)`` image into the distortion-free camera with the same ``K``.
+
+    Each output pixel centre is distorted and the input is sampled there (``order`` 1: bilinear, 0:
+    nearest, for masks); samples falling outside the input are 0. Returns the image (same dtype) and
+    the pinhole :class:`Intrinsics` it now follows.
+    """
+    from scipy.ndimage import map_coordinates
+
+    height, width = image.shape[:2]
+    if (width, height) != (intrinsics.width, intrinsics.height):
+        raise ValueError(f"image is {width}x{height} but the intrinsics say {intrinsics.width}x{intrinsics.height}")
+    u, v = np.meshgrid(np.arange(width) + 0.5, np.arange(height) + 0.5)
+    ideal = np.stack([(u.ravel() - intrinsics.cx) / intrinsics.fx, (v.ravel() - intrinsics.cy) / intrinsics.fy], 1)
+    distorted = distort_normalized(ideal, intrinsics.distortion, fisheye=fisheye)
+    # continuous pixel coordinates (centres at +0.5) -> array indices (centres at integers)
+    rows = (distorted[:, 1] * intrinsics.fy + intrinsics.cy - 0.5).reshape(height, width)
+    cols = (distorted[:, 0] * intrinsics.fx + intrinsics.cx - 0.5).reshape(height, width)
+    channels = image.reshape(height, width, -1)
+    out = np.stack(
+        [
+            map_coordinates(channels[..., c].astype(np.float64), [rows, cols], order=order, mode="constant", cval=0.0)
+            for c in range(channels.shape[2])
+        ],
+        axis=-1,
+    )
+    if np.issubdtype(image.dtype, np.integer):
+        info = np.iinfo(image.dtype)
+        out = np.clip(np.round(out), info.min, info.max)
+    pinhole = Intrinsics(intrinsics.fx, intrinsics.fy, intrinsics.cx, intrinsics.cy, width, height)
+    return out.reshape(image.shape).astype(image.dtype), pinhole

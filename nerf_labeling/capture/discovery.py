@@ -27,8 +27,9 @@ def find_capture(root: str | Path) -> CaptureData:
     """Read the capture in ``root``.
 
     Looks for ``transforms.json`` in ``root``, then in its immediate sub-folders (exactly one may
-    have it), then for a COLMAP model in ``sparse/0``, ``sparse`` and ``root`` itself; COLMAP image
-    names are resolved against ``root/images`` when that folder exists, else ``root``.
+    have it), then for a COLMAP model in ``sparse/0``, ``sparse`` and the folder itself, in ``root`` and
+    then in its only sub-folder; COLMAP image names are resolved against ``images/`` beside the model's
+    project folder when it exists, else that folder.
     """
     root = Path(root)
     if not root.is_dir():
@@ -43,11 +44,15 @@ def find_capture(root: str | Path) -> CaptureData:
         raise CaptureNotFoundError(f"{root}: several captures found ({names}); upload one capture at a time")
     if nested:
         return read_transforms_json(nested[0])
-    for location in COLMAP_LOCATIONS:
-        if _has_colmap_model(root / location):
-            images_root = root / "images" if (root / "images").is_dir() else root
-            return read_colmap_model(root / location, images_root)
+    folders = [path for path in root.iterdir() if path.is_dir() and not _is_junk(path.name)]
+    # A zip of a COLMAP project folder unpacks into one top folder: look inside it too.
+    for base in [root] + (folders if len(folders) == 1 else []):
+        for location in COLMAP_LOCATIONS:
+            if _has_colmap_model(base / location):
+                images_root = base / "images" if (base / "images").is_dir() else base
+                return read_colmap_model(base / location, images_root)
     raise CaptureNotFoundError(
         f"{root}: no capture found; looked for transforms.json in it and in its sub-folders, and for a COLMAP "
-        f"model (cameras.bin + images.bin or cameras.txt + images.txt) in {', '.join(COLMAP_LOCATIONS)}"
+        f"model (cameras.bin + images.bin or cameras.txt + images.txt) in {', '.join(COLMAP_LOCATIONS)} "
+        "of it or of its only sub-folder"
     )

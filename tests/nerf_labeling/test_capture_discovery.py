@@ -66,6 +66,13 @@ def test_colmap_images_beside_the_model_when_there_is_no_images_folder(tmp_path)
     assert find_capture(tmp_path).root == tmp_path
 
 
+def test_colmap_project_inside_a_single_top_folder(tmp_path):
+    _colmap(tmp_path / "garden" / "sparse" / "0")
+    (tmp_path / "garden" / "images").mkdir()
+    (tmp_path / "__MACOSX").mkdir()
+    assert find_capture(tmp_path).root == tmp_path / "garden" / "images"
+
+
 def test_nothing_found_says_where_it_looked(tmp_path):
     (tmp_path / "deep" / "deeper").mkdir(parents=True)
     _write_transforms(tmp_path / "deep" / "deeper")  # two levels down is not searched
