@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from nerf_labeling.cameras import Camera, Intrinsics
+from nerf_labeling.capture import CaptureData, CaptureFrame, read_transforms_json, write_transforms_json
 from nerf_labeling.synthetic.meshes import object_mesh
 from nerf_labeling.synthetic.presets import default_scene
 from nerf_labeling.synthetic.scene import SyntheticScene
@@ -79,18 +80,13 @@ class SyntheticCapture:
     def open(cls, root: str | Path) -> "SyntheticCapture":
         """Read a capture written by :func:`write_synthetic_capture`."""
         root = Path(root)
-        transforms = json.loads((root / "transforms.json").read_text())
-        intrinsics = Intrinsics(
-            fx=transforms["fl_x"], fy=transforms["fl_y"], cx=transforms["cx"], cy=transforms["cy"],
-            width=transforms["w"], height=transforms["h"],
-        )
-        frames = transforms["frames"]
+        capture = read_transforms_json(root / "transforms.json")
         scene = SyntheticScene.from_dict(json.loads((root / "ground_truth" / "scene.json").read_text()))
         return cls(
             root=root,
             scene=scene,
-            cameras=tuple(Camera(intrinsics, np.asarray(f["transform_matrix"], float)) for f in frames),
-            image_paths=tuple(root / f["file_path"] for f in frames),
+            cameras=tuple(frame.camera for frame in capture.frames),
+            image_paths=tuple(root / frame.file_path for frame in capture.frames),
         )
 
 
@@ -143,30 +139,18 @@ def write_synthetic_capture(
         Image.fromarray(np.round(rgb * 255.0).astype(np.uint8)).save(capture.image_paths[index])
         Image.fromarray(instance).save(capture.instance_path(index))
         np.save(capture.depth_path(index), depth)
-    _write_transforms(capture, intrinsics)
+    _write_transforms(capture)
     _write_objects(capture)
     (root / "ground_truth" / "scene.json").write_text(json.dumps(scene.to_dict(), indent=1))
     return capture
 
 
-def _write_transforms(capture: SyntheticCapture, intrinsics: Intrinsics) -> None:
-    transforms = {
-        "camera_model": "PINHOLE",
-        "fl_x": intrinsics.fx,
-        "fl_y": intrinsics.fy,
-        "cx": intrinsics.cx,
-        "cy": intrinsics.cy,
-        "w": intrinsics.width,
-        "h": intrinsics.height,
-        "frames": [
-            {
-                "file_path": path.relative_to(capture.root).as_posix(),
-                "transform_matrix": camera.camera_to_world.tolist(),
-            }
-            for path, camera in zip(capture.image_paths, capture.cameras)
-        ],
-    }
-    capture.transforms_path.write_text(json.dumps(transforms, indent=1))
+def _write_transforms(capture: SyntheticCapture) -> None:
+    frames = tuple(
+        CaptureFrame(path.relative_to(capture.root).as_posix(), camera)
+        for path, camera in zip(capture.image_paths, capture.cameras)
+    )
+    write_transforms_json(CaptureData(capture.root, frames, "nerfstudio"), capture.transforms_path)
 
 
 def _write_objects(capture: SyntheticCapture) -> None:
