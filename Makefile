@@ -11,9 +11,16 @@ TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/raylabel \
 	RAYLABEL_VAR_DIR=$(CURDIR)/var/test \
 	DJANGO_SETTINGS_MODULE=config.settings
 
-.PHONY: demo test install system-deps services migrate bench clean
+.PHONY: demo test install system-deps services migrate frontend bench clean
 
-install: $(STAMP)
+install: $(STAMP) frontend
+
+# The browser app: built with npm from the registry when frontend/ has a package.json.
+frontend:
+	@if [ -f frontend/package.json ]; then \
+		cd frontend && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
+		&& npm run build; \
+	fi
 
 $(STAMP): requirements.txt requirements-dev.txt scripts/install_system_deps.sh
 	scripts/install_system_deps.sh

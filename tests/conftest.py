@@ -1,6 +1,8 @@
 """Suite-wide fixtures and the GPU marker: tests marked ``gpu`` skip where no CUDA device is present."""
 import pytest
 
+pytest_plugins = ["tests.fixtures.worker"]
+
 
 def _has_cuda() -> bool:
     try:

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from annotate.services.projects import create_project
 from tests.annotate.archives import write_capture_dir, zip_dir
-from tests.integration.conftest import wait_for_job
+from tests.fixtures.worker import wait_for_job
 
 pytestmark = pytest.mark.integration
 
