@@ -7,6 +7,7 @@ write more than it declared); only a fully successful extraction is moved into p
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import stat
 import tempfile
@@ -63,6 +64,8 @@ def _plan(archive: zipfile.ZipFile, max_total_bytes: int, max_files: int, max_ra
         )
     plan, seen = [], {}
     for info in infos:
+        if info.is_dir() and posixpath.normpath(info.filename) == ".":
+            continue  # a "./" entry some zip tools add for the archive's own root
         path = _entry_path(info)
         _check_entry(info, max_ratio)
         if path in seen:

@@ -61,7 +61,7 @@ class SceneObject:
         return self.object_to_world[:3, :3].copy()
 
     def to_local(self, points: np.ndarray) -> np.ndarray:
-        """``(N, 3)`` world points -> object frame (for direction vectors pass them with a zero centre)."""
+        """``(N, 3)`` world points -> the same points in the object frame."""
         return (points - self.object_to_world[:3, 3]) @ self.object_to_world[:3, :3]
 
     def box_corners(self) -> np.ndarray:

@@ -34,7 +34,7 @@ def _assert_nothing_left(tmp_path, destination):
 
 
 def test_extracts_files_and_folders(tmp_path):
-    archive = _zip(tmp_path / "a.zip", [("scene/transforms.json", b"{}"), ("scene/images/", b""),
+    archive = _zip(tmp_path / "a.zip", [("./", b""), ("scene/transforms.json", b"{}"), ("scene/images/", b""),
                                         ("scene/images/0.png", b"png" * 10)])
     destination = tmp_path / "out"
     files = safe_extract_zip(archive, destination, **LIMITS)
@@ -68,6 +68,7 @@ def _special(name: str) -> zipfile.ZipInfo:
     [
         ([("ok.txt", b"1"), ("../evil.txt", b"x")], UnsafeArchiveEntryError, "'../evil.txt' escapes"),
         ([("a/../../evil.txt", b"x")], UnsafeArchiveEntryError, "escapes"),
+        ([("../", b"")], UnsafeArchiveEntryError, "'../' escapes"),
         ([("..\\evil.txt", b"x")], UnsafeArchiveEntryError, "escapes"),
         ([("/etc/evil", b"x")], UnsafeArchiveEntryError, "'/etc/evil' is absolute"),
         ([("C:/evil", b"x")], UnsafeArchiveEntryError, "is absolute"),
