@@ -1,4 +1,4 @@
-"""COCO instance segmentation: ``annotations/instances.json`` + ``images/`` (+ ``depth/``).
+"""COCO instance segmentation: ``annotations/instances_default.json`` + ``images/`` (+ ``depth/``).
 
 One annotation per object with at least one visible pixel per frame; ``bbox`` and ``area`` come from
 the visible mask (pycocotools' own ``toBbox`` and ``area``), ``iscrowd`` is 0.
@@ -18,18 +18,18 @@ from annotate.formats.records import ExportSpec, LabeledFrame
 from annotate.formats.registry import register_format
 from annotate.formats.zip_writing import JsonSpool, UniqueNames, write_member
 
-ANNOTATIONS_FILE = "annotations/instances.json"
+ANNOTATIONS_FILE = "annotations/instances_default.json"
 
 README = """
 COCO instance segmentation exported by Raylabel.
 
-annotations/instances.json  images, categories (the project's classes, same ids) and one annotation
+annotations/instances_default.json  images, categories (the project's classes, same ids) and one annotation
                             per visible object per image; segmentation is {segmentation}; bbox
                             [x, y, width, height] and area (pixel count) come from the visible mask;
                             iscrowd is 0. Each image also carries raylabel_frame_id.
 images/                     the frames, file_name relative to this folder.
 {depth_line}
-Load with pycocotools: COCO("annotations/instances.json").
+Load with pycocotools: COCO("annotations/instances_default.json") (the CVAT / Datumaro name).
 """
 
 

@@ -35,9 +35,11 @@ training/label_2/NNNNNN.txt  one visible object a line, the devkit's 15 values:
 {PARTLY_OCCLUDED_MIN_VISIBLE:.0%}, else 2
                     (visible = not hidden by the scene or other objects, from the NeRF's depth)
     alpha           rotation_y - atan2(x, z), wrapped to [-pi, pi)
-    left top right bottom  the visible (modal) 2D box in 0-based pixel coordinates with pixel
-                    centres at integers: a box over columns 3..5 has left 2.5 and right 5.5, so
-                    right - left is the width in pixels; the same coordinates as P2
+    left top right bottom  the visible (modal) 2D box as 0-based indices of the first and last
+                    visible column and row (an object over columns 3..5 has left 3, right 5; one
+                    cut by the image edge has left 0 or right W - 1, as in KITTI's own labels).
+                    These are pixel centres in the coordinates of P2, whose principal point is
+                    the platform's minus half a pixel (the platform centres pixels at +0.5)
     height width length    metres; length is the object's own x axis, width y, height z (up)
     x y z           bottom centre of the 3D box, camera axes x right, y down, z forward, metres
     rotation_y      about camera Y in [-pi, pi); 0 when the object's length points along camera +x

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annotate.formats.opencv_camera import PIXEL_CENTRE_SHIFT, box_to_camera_opencv
+from annotate.formats.opencv_camera import box_to_camera_opencv
 from nerf_labeling.labels.records import ObjectLabel
 
 #: ``occluded`` is 0 when at least this share of the object is visible, 1 when at least
@@ -59,6 +59,14 @@ def wrap_angle(angle: float) -> float:
     return (angle + math.pi) % (2.0 * math.pi) - math.pi
 
 
+def modal_box_indices(modal_box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """Pixel-edge ``[x_min, y_min, x_max, y_max]`` -> KITTI's 0-based indices of the first and last
+    visible column and row; like KITTI's own labels (clipped to ``[0, W - 1]``) they are pixel centres
+    in the coordinates of P2."""
+    x_min, y_min, x_max, y_max = (float(v) for v in modal_box)
+    return (x_min, y_min, x_max - 1.0, y_max - 1.0)
+
+
 def occlusion_level(visible_fraction: float) -> int:
     if visible_fraction >= FULLY_VISIBLE_MIN_VISIBLE:
         return 0
@@ -82,7 +90,7 @@ def kitti_object(obj: ObjectLabel, kitti_type: str) -> KittiObject:
         truncated=float(np.clip(obj.truncation, 0.0, 1.0)),
         occluded=occlusion_level(obj.visible_fraction),
         alpha=observation_angle,
-        bbox=tuple(float(v) + PIXEL_CENTRE_SHIFT for v in obj.modal_box),
+        bbox=modal_box_indices(obj.modal_box),
         dimensions=(height, width, length),
         location=tuple(float(v) for v in bottom),
         rotation_y=rotation_y,

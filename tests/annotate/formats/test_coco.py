@@ -23,7 +23,7 @@ def _quiet(function, *args):
 
 def _load(export_zip, tmp_path, **options):
     export_zip("coco", **options)
-    return _quiet(COCO, str(tmp_path / "coco" / "annotations" / "instances.json"))
+    return _quiet(COCO, str(tmp_path / "coco" / "annotations" / "instances_default.json"))
 
 
 def test_pycocotools_reads_every_visible_object_with_its_exact_mask(export_zip, tmp_path):
@@ -90,7 +90,7 @@ def test_polygons_are_exact_for_a_rectangle_and_fill_holes():
 
 def test_depth_maps_are_millimetre_pngs_and_the_readme_says_so(export_zip, tmp_path):
     archive = export_zip("coco", include_depth=True)
-    data = json.loads(archive.read("annotations/instances.json"))
+    data = json.loads(archive.read("annotations/instances_default.json"))
     assert data["images"][0]["depth_file"] == "depth/scene/frame_0000.png"
     millimetres = read_png(archive.read("depth/scene/frame_0000.png"))
     depth = three_box_frames()[0].load_labels().depth

@@ -67,11 +67,13 @@ def test_the_3d_box_projected_with_p2_is_the_amodal_box(export_zip):
             corners = box_corners(obj)
             projected = np.hstack([corners, np.ones((8, 1))]) @ calib["P2"].T
             uv = projected[:, :2] / projected[:, 2:]
-            # KITTI pixel centres sit at integers: the image spans [-0.5, size - 0.5].
-            lo = np.clip(uv.min(axis=0), -0.5, [INTRINSICS.width - 0.5, INTRINSICS.height - 0.5])
-            hi = np.clip(uv.max(axis=0), -0.5, [INTRINSICS.width - 0.5, INTRINSICS.height - 0.5])
-            np.testing.assert_allclose([*lo, *hi], np.array(expected.amodal_box) - 0.5, atol=0.01)
-            np.testing.assert_allclose(obj["bbox"], np.array(expected.modal_box) - 0.5, atol=1e-9)
+            # KITTI puts pixel centres at integers and clips boxes to the centres' range [0, W - 1].
+            limits = [INTRINSICS.width - 1, INTRINSICS.height - 1, INTRINSICS.width - 1, INTRINSICS.height - 1]
+            projected_box = np.clip([*uv.min(axis=0), *uv.max(axis=0)], 0, limits)
+            amodal = np.clip(np.array(expected.amodal_box) - 0.5, 0, limits)  # platform centres are at +0.5
+            np.testing.assert_allclose(projected_box, amodal, atol=0.01)
+            x0, y0, x1, y1 = expected.modal_box  # pixel edges: first and last pixel are x0 and x1 - 1
+            assert obj["bbox"].tolist() == [x0, y0, x1 - 1, y1 - 1]
             assert obj["truncated"] == pytest.approx(expected.truncation, abs=0.005)
 
 
