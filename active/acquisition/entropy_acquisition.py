@@ -1,0 +1,20 @@
+"""Entropy acquisition: mean per-pixel predictive entropy of a frame."""
+from __future__ import annotations
+
+import numpy as np
+
+from active.acquisition.base import FrameScorer
+from active.acquisition.entropy_maps import frame_entropy_map
+from active.acquisition.inputs import AcquisitionInputs
+from active.acquisition.registry import register_acquisition
+
+
+@register_acquisition("entropy")
+class EntropyAcquisition(FrameScorer):
+    """Mean over pixels of ``-sum_c p_c log p_c`` (nats)."""
+
+    needs = frozenset({"probs"})
+    label = "mean pixel entropy"
+
+    def compute_score(self, inputs: AcquisitionInputs) -> np.ndarray:
+        return frame_entropy_map(inputs.require("probs"))
