@@ -14,8 +14,26 @@ def ingest_capture_task(job_id: int) -> None:
     from annotate.models import Capture
     from annotate.services.captures import ingest_capture
 
-    def work(job, reporter):
-        capture = Capture.objects.get(pk=job.params["capture_id"])
-        return ingest_capture(capture=capture, reporter=reporter)
+    run_job(job_id, lambda job, reporter: ingest_capture(
+        capture=Capture.objects.get(pk=job.params["capture_id"]), reporter=reporter))
 
-    run_job(job_id, work)
+
+@shared_task
+def train_field_task(job_id: int) -> None:
+    from annotate.services.training import train_capture
+
+    run_job(job_id, lambda job, reporter: train_capture(job=job, reporter=reporter))
+
+
+@shared_task
+def render_labels_task(job_id: int) -> None:
+    from annotate.services.labels import render_capture_labels
+
+    run_job(job_id, lambda job, reporter: render_capture_labels(job=job, reporter=reporter))
+
+
+@shared_task
+def refine_object_task(job_id: int) -> None:
+    from annotate.services.labels import refine_object
+
+    run_job(job_id, lambda job, reporter: refine_object(job=job, reporter=reporter))

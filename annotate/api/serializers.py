@@ -77,12 +77,13 @@ class CaptureUploadSerializer(serializers.Serializer):
 class FrameSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    labels_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Frame
         fields = [
             "id", "capture", "index", "file_name", "width", "height", "fx", "fy", "cx", "cy",
-            "distortion", "camera_to_world", "review_status", "image_url", "thumbnail_url",
+            "distortion", "camera_to_world", "review_status", "image_url", "thumbnail_url", "labels_url",
         ]
         read_only_fields = fields
 
@@ -91,3 +92,6 @@ class FrameSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, frame) -> str:
         return reverse("api:frame-thumbnail", args=[frame.pk])
+
+    def get_labels_url(self, frame) -> str:
+        return reverse("api:frame-labels", args=[frame.pk])

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from annotate.api import views
+from annotate.api import scene_views, views
 
 app_name = "api"
 
@@ -33,4 +33,20 @@ urlpatterns = [
     path("jobs/<int:job_id>/", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:job_id>/cancel/", views.JobCancelView.as_view(), name="job-cancel"),
     path("jobs/<int:job_id>/download/", views.JobDownloadView.as_view(), name="job-download"),
+    path("nerf-backends/", scene_views.NerfBackendsView.as_view(), name="nerf-backends"),
+    path("captures/<int:capture_id>/train/", scene_views.TrainView.as_view(), name="capture-train"),
+    path("captures/<int:capture_id>/fields/", scene_views.FieldListView.as_view(), name="field-list"),
+    path("fields/<int:field_id>/preview/", scene_views.FieldPreviewView.as_view(), name="field-preview"),
+    path("fields/<int:field_id>/cameras/", scene_views.FieldCamerasView.as_view(), name="field-cameras"),
+    path("captures/<int:capture_id>/objects/", scene_views.ObjectListView.as_view(), name="object-list"),
+    path("objects/<int:object_id>/", scene_views.ObjectDetailView.as_view(), name="object-detail"),
+    path("objects/<int:object_id>/mesh/", scene_views.ObjectMeshView.as_view(), name="object-mesh"),
+    path("objects/<int:object_id>/refine/", scene_views.ObjectRefineView.as_view(), name="object-refine"),
+    path("captures/<int:capture_id>/render/", scene_views.RenderLabelsView.as_view(), name="capture-render"),
+    path("frames/<int:frame_id>/labels/", scene_views.FrameLabelsView.as_view(), name="frame-labels"),
+    path(
+        "frames/<int:frame_id>/overlay/<str:layer>/",
+        scene_views.FrameOverlayView.as_view(),
+        name="frame-overlay",
+    ),
 ]

@@ -3,10 +3,7 @@
 Views parse the request, ask ``selectors`` (reads, with permission checks) and ``services`` (writes),
 and shape the response; nothing else. Long work answers 202 with the job; the same job again, 409.
 """
-import mimetypes
-
 from django.db.models import Count
-from django.http import FileResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -15,6 +12,7 @@ from rest_framework.views import APIView
 
 from annotate import selectors
 from annotate.api import serializers as s
+from annotate.api.files import file_response
 from annotate.api.pagination import paginate
 from annotate.errors import NotFoundError
 from annotate.models import Membership
@@ -180,25 +178,16 @@ class FrameDetailView(APIView):
         return Response(s.FrameSerializer(selectors.frame_for(request.user, frame_id)).data)
 
 
-def _file_response(field_file, filename: str | None = None) -> FileResponse:
-    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
-    response = FileResponse(field_file.open("rb"), content_type=content_type)
-    if filename:
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
 class FrameImageView(APIView):
     @extend_schema(responses={(200, "image/*"): bytes})
     def get(self, request, frame_id: int):
-        return _file_response(selectors.frame_for(request.user, frame_id).image)
+        return file_response(selectors.frame_for(request.user, frame_id).image)
 
 
 class FrameThumbnailView(APIView):
     @extend_schema(responses={(200, "image/jpeg"): bytes})
     def get(self, request, frame_id: int):
-        return _file_response(selectors.frame_for(request.user, frame_id).thumbnail)
+        return file_response(selectors.frame_for(request.user, frame_id).thumbnail)
 
 
 class JobListView(APIView):
@@ -232,4 +221,4 @@ class JobDownloadView(APIView):
         job = selectors.job_for(request.user, job_id)
         if not job.artifact:
             raise NotFoundError(f"Job {job_id} has no file to download ({job.status}).")
-        return _file_response(job.artifact, filename=job.artifact.name.rsplit("/", 1)[-1])
+        return file_response(job.artifact, filename=job.artifact.name.rsplit("/", 1)[-1])

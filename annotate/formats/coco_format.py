@@ -16,7 +16,7 @@ from annotate.formats.png_images import depth_to_png_mm
 from annotate.formats.readme import write_readme
 from annotate.formats.records import ExportSpec, LabeledFrame
 from annotate.formats.registry import register_format
-from annotate.formats.zip_writing import JsonSpool, UniqueNames, write_member
+from annotate.formats.zip_writing import JsonSpool, unused_name, write_member
 
 ANNOTATIONS_FILE = "annotations/instances_default.json"
 
@@ -36,11 +36,10 @@ Load with pycocotools: COCO("annotations/instances_default.json") (the CVAT / Da
 @register_format("coco")
 def write_coco(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: ExportSpec) -> None:
     """Write the selection as COCO instance segmentation (see the module docstring)."""
-    names = UniqueNames()
     with JsonSpool() as images, JsonSpool() as annotations:
         for image_id, item in enumerate(frames, start=1):
             frame = item.frame
-            write_member(archive, names.claim(f"images/{frame.file_name}"), frame.image_bytes(), compress=False)
+            write_member(archive, unused_name(archive, f"images/{frame.file_name}"), frame.image_bytes(), compress=False)
             image = {
                 "id": image_id,
                 "file_name": frame.file_name,
@@ -50,7 +49,7 @@ def write_coco(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: E
             }
             if spec.include_depth:
                 image["depth_file"] = f"depth/{frame.stem}.png"
-                write_member(archive, names.claim(image["depth_file"]), depth_to_png_mm(item.labels.depth))
+                write_member(archive, unused_name(archive, image["depth_file"]), depth_to_png_mm(item.labels.depth))
             images.add(image)
             for annotation in frame_annotations(item, image_id, spec):
                 annotation["id"] = annotations.count + 1

@@ -16,7 +16,7 @@ from annotate.formats.png_images import depth_to_png_mm, uint8_png, uint16_png
 from annotate.formats.readme import write_readme
 from annotate.formats.records import ExportSpec, LabeledFrame
 from annotate.formats.registry import register_format
-from annotate.formats.zip_writing import JsonSpool, UniqueNames, write_member
+from annotate.formats.zip_writing import JsonSpool, unused_name, write_member
 from nerf_labeling.cameras import Intrinsics
 
 DISTORTION_KEYS = ("k1", "k2", "p1", "p2", "k3", "k4")  # the slot order of Intrinsics.distortion
@@ -39,7 +39,6 @@ instance_masks/   16-bit PNG, the object's stable instance id per pixel, 0 for b
 @register_format("nerfstudio")
 def write_nerfstudio(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: ExportSpec) -> None:
     """Write the selection as a nerfstudio capture (see the module docstring and README)."""
-    names = UniqueNames()
     top_level: dict | None = None
     with JsonSpool() as frame_entries:
         for item in frames:
@@ -47,10 +46,10 @@ def write_nerfstudio(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], s
             intrinsics = intrinsics_keys(frame.camera.intrinsics)
             top_level = top_level or intrinsics
             entry = {
-                "file_path": names.claim(f"images/{frame.file_name}"),
+                "file_path": unused_name(archive, f"images/{frame.file_name}"),
                 "transform_matrix": np.asarray(frame.camera.camera_to_world, dtype=float).tolist(),
-                "mask_path": names.claim(f"masks/{frame.stem}.png"),
-                "instance_mask_path": names.claim(f"instance_masks/{frame.stem}.png"),
+                "mask_path": unused_name(archive, f"masks/{frame.stem}.png"),
+                "instance_mask_path": unused_name(archive, f"instance_masks/{frame.stem}.png"),
                 **intrinsics,
                 "raylabel_frame_id": frame.frame_id,
             }
@@ -58,7 +57,7 @@ def write_nerfstudio(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], s
             write_member(archive, entry["mask_path"], uint8_png((labels.instance_mask > 0) * np.uint8(255)))
             write_member(archive, entry["instance_mask_path"], uint16_png(labels.instance_mask))
             if spec.include_depth:
-                entry["depth_file_path"] = names.claim(f"depth/{frame.stem}.png")
+                entry["depth_file_path"] = unused_name(archive, f"depth/{frame.stem}.png")
                 write_member(archive, entry["depth_file_path"], depth_to_png_mm(labels.depth))
             frame_entries.add(entry)
         with archive.open("transforms.json", "w", force_zip64=True) as out:

@@ -21,17 +21,13 @@ def write_member(archive: zipfile.ZipFile, name: str, data: bytes | str, *, comp
     archive.writestr(name, data, compress_type=compress_type)
 
 
-class UniqueNames:
-    """Refuses a second file with the same name (a zip would silently keep both)."""
-
-    def __init__(self) -> None:
-        self._seen: set[str] = set()
-
-    def claim(self, name: str) -> str:
-        if name in self._seen:
-            raise ExportError(f"two frames would both be written as {name!r}; frame file names must be unique")
-        self._seen.add(name)
+def unused_name(archive: zipfile.ZipFile, name: str) -> str:
+    """``name``, or :class:`ExportError` when the zip already has it (a zip would silently keep both)."""
+    try:
+        archive.getinfo(name)
+    except KeyError:
         return name
+    raise ExportError(f"two frames would both be written as {name!r}; frame file names must be unique")
 
 
 class Spool:

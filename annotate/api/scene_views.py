@@ -1,0 +1,226 @@
+"""REST endpoints for the reconstructed scene: training, fields and previews, objects, labels, overlays."""
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotate import selectors
+from annotate.api.serializers import JobSerializer
+from annotate.api.files import file_response
+from annotate.errors import NotFoundError, UserFacingError
+from annotate.models import FieldModel, SceneObject
+from annotate.overlays import OVERLAY_LAYERS, confidence_overlay, depth_overlay, instance_overlay, png_bytes
+from annotate.services import labels as label_services
+from annotate.services import scene_objects as object_services
+from annotate.services import training as training_services
+
+ObjectSchema = inline_serializer("SceneObject", {
+    "id": serializers.IntegerField(), "instance_id": serializers.IntegerField(),
+    "kind": serializers.ChoiceField(["box", "mesh"]), "label_class": serializers.IntegerField(),
+    "class_name": serializers.CharField(), "center": serializers.ListField(child=serializers.FloatField()),
+    "size": serializers.ListField(child=serializers.FloatField()),
+    "rotation": serializers.ListField(child=serializers.ListField(child=serializers.FloatField())),
+    "mesh_url": serializers.CharField(allow_null=True), "fit": serializers.DictField(),
+    "version": serializers.IntegerField(),
+})
+
+
+class ObjectWriteSerializer(serializers.Serializer):
+    label_class = serializers.IntegerField(required=False)
+    center = serializers.ListField(child=serializers.FloatField(), min_length=3, max_length=3, required=False)
+    size = serializers.ListField(child=serializers.FloatField(), min_length=3, max_length=3, required=False)
+    rotation = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=3, max_length=3),
+        min_length=3, max_length=3, required=False,
+    )
+    version = serializers.IntegerField(required=False, help_text="The version you edited (PATCH).")
+
+
+class TrainRequestSerializer(serializers.Serializer):
+    preset = serializers.CharField(required=False, default=training_services.DEFAULT_PRESET)
+    seed = serializers.IntegerField(required=False, default=0)
+
+
+class NerfBackendsView(APIView):
+    @extend_schema(responses=inline_serializer("NerfBackends", {"presets": serializers.DictField()}))
+    def get(self, request):
+        return Response({"default": training_services.DEFAULT_PRESET, "presets": training_services.PRESET_CATALOG})
+
+
+class TrainView(APIView):
+    @extend_schema(request=TrainRequestSerializer, responses={202: JobSerializer})
+    def post(self, request, capture_id: int):
+        capture = selectors.capture_for(request.user, capture_id)
+        body = TrainRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = training_services.start_training(capture=capture, user=request.user, **body.validated_data)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _field_payload(field_model: FieldModel) -> dict:
+    return {
+        "id": field_model.pk, "backend": field_model.backend, "preset": field_model.preset,
+        "metrics": field_model.metrics, "created_at": field_model.created_at, "job": field_model.job_id,
+        "preview_url": f"/api/fields/{field_model.pk}/preview/",
+        "cameras_url": f"/api/fields/{field_model.pk}/cameras/",
+    }
+
+
+class FieldListView(APIView):
+    @extend_schema(responses=inline_serializer("Field", {"id": serializers.IntegerField()}, many=True))
+    def get(self, request, capture_id: int):
+        capture = selectors.capture_for(request.user, capture_id)
+        return Response([_field_payload(f) for f in capture.field_models.exclude(checkpoint="")])
+
+
+def _field_for(user, field_id: int) -> FieldModel:
+    field_model = FieldModel.objects.select_related("capture").filter(pk=field_id).first()
+    if field_model is None:
+        raise NotFoundError(f"Field {field_id} not found.")
+    selectors.capture_for(user, field_model.capture_id)
+    return field_model
+
+
+class FieldPreviewView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, field_id: int):
+        return file_response(_field_for(request.user, field_id).preview)
+
+
+class FieldCamerasView(APIView):
+    @extend_schema(responses={(200, "application/json"): dict})
+    def get(self, request, field_id: int):
+        return file_response(_field_for(request.user, field_id).cameras)
+
+
+def _object_for(user, object_id: int) -> SceneObject:
+    obj = SceneObject.objects.select_related("capture", "label_class", "updated_by").filter(pk=object_id).first()
+    if obj is None:
+        raise NotFoundError(f"Object {object_id} not found.")
+    selectors.capture_for(user, obj.capture_id)
+    return obj
+
+
+class ObjectListView(APIView):
+    @extend_schema(responses=ObjectSchema)
+    def get(self, request, capture_id: int):
+        capture = selectors.capture_for(request.user, capture_id)
+        rows = capture.scene_objects.select_related("label_class", "updated_by")
+        return Response([object_services.object_payload(row) for row in rows])
+
+    @extend_schema(request=ObjectWriteSerializer, responses={201: ObjectSchema})
+    def post(self, request, capture_id: int):
+        capture = selectors.capture_for(request.user, capture_id)
+        body = ObjectWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        for key in ("label_class", "center", "size"):
+            if key not in data:
+                raise UserFacingError(f"A new object needs {key!r}.")
+        obj = object_services.create_object(
+            capture=capture, user=request.user, label_class=data["label_class"], center=data["center"],
+            size=data["size"], rotation=data.get("rotation"),
+        )
+        return Response(object_services.object_payload(obj), status=status.HTTP_201_CREATED)
+
+
+class ObjectDetailView(APIView):
+    @extend_schema(responses=ObjectSchema)
+    def get(self, request, object_id: int):
+        return Response(object_services.object_payload(_object_for(request.user, object_id)))
+
+    @extend_schema(request=ObjectWriteSerializer, responses=ObjectSchema)
+    def patch(self, request, object_id: int):
+        obj = _object_for(request.user, object_id)
+        body = ObjectWriteSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        version = changes.pop("version", None)
+        obj = object_services.update_object(obj=obj, user=request.user, version=version, **changes)
+        return Response(object_services.object_payload(obj))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, object_id: int):
+        obj = _object_for(request.user, object_id)
+        object_services.delete_object(obj=obj, version=request.query_params.get("version"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ObjectMeshView(APIView):
+    parser_classes = [MultiPartParser, JSONParser]
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, object_id: int):
+        obj = _object_for(request.user, object_id)
+        if not obj.mesh_file:
+            raise NotFoundError(f"Object {obj.instance_id} has no mesh.")
+        return file_response(obj.mesh_file)
+
+    @extend_schema(
+        request=inline_serializer("MeshUpload", {"file": serializers.FileField(), "version": serializers.IntegerField()}),
+        responses=ObjectSchema,
+    )
+    def post(self, request, object_id: int):
+        obj = _object_for(request.user, object_id)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise UserFacingError("Attach the mesh file as 'file'.")
+        obj = object_services.attach_mesh(obj=obj, user=request.user, version=request.data.get("version"), upload=upload)
+        return Response(object_services.object_payload(obj))
+
+
+class ObjectRefineView(APIView):
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request, object_id: int):
+        job = label_services.start_refine(obj=_object_for(request.user, object_id), user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RenderLabelsView(APIView):
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request, capture_id: int):
+        capture = selectors.capture_for(request.user, capture_id)
+        job = label_services.start_render(capture=capture, user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class FrameLabelsView(APIView):
+    @extend_schema(responses=inline_serializer("FrameLabels", {
+        "objects": serializers.ListField(child=serializers.DictField()), "stale": serializers.BooleanField()}))
+    def get(self, request, frame_id: int):
+        frame = selectors.frame_for(request.user, frame_id)
+        row = getattr(frame, "labels", None)
+        if row is None:
+            raise NotFoundError(f"Frame {frame.index} has no rendered labels yet: render the capture's labels.")
+        return Response({
+            "frame": frame.pk, "objects": row.objects_summary, "rendered_at": row.rendered_at,
+            "field_model": row.field_model_id, "stale": label_services.labels_are_stale(frame),
+        })
+
+
+class FrameOverlayView(APIView):
+    @extend_schema(responses={(200, "image/png"): bytes})
+    def get(self, request, frame_id: int, layer: str):
+        frame = selectors.frame_for(request.user, frame_id)
+        if layer not in OVERLAY_LAYERS:
+            raise NotFoundError(f"Unknown overlay {layer!r}; choose one of {', '.join(OVERLAY_LAYERS)}.")
+        labels = label_services.read_frame_labels(frame)
+        if labels is None:
+            raise NotFoundError(f"Frame {frame.index} has no rendered labels yet.")
+        if layer == "instance":
+            colors = {o.instance_id: c for o, c in _object_colors(frame)}
+            rgba = instance_overlay(labels.instance_mask, colors)
+        elif layer == "depth":
+            rgba = depth_overlay(labels.depth)
+        else:
+            rgba = confidence_overlay(labels.confidence, labels.instance_mask)
+        response = HttpResponse(png_bytes(rgba), content_type="image/png")
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+
+def _object_colors(frame):
+    for obj in frame.capture.scene_objects.select_related("label_class"):
+        yield obj, obj.label_class.color

@@ -1,0 +1,200 @@
+"""Rendering every frame's labels from the capture's field and placed objects, and refining mesh poses.
+
+Per frame the field is rendered once (cached as a :class:`FrameRender`); labels remember the object
+versions they came from, so after an edit only changed objects are recomputed, and frames whose
+objects did not change are skipped.
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from annotate.errors import ConflictError, UserFacingError
+from annotate.frame_data import frame_camera
+from annotate.models import Capture, FieldModel, Frame, FrameLabel, FrameRender, Job, JobKind, SceneObject
+from annotate.services.field_store import load_trained_field
+from annotate.services.jobs import JobReporter, start_job
+from annotate.services.scene_objects import library_objects
+from annotate.services.training import current_field
+
+
+def _require_field(capture: Capture) -> FieldModel:
+    field_model = current_field(capture)
+    if field_model is None:
+        raise UserFacingError(f"Capture {capture.pk} has no trained radiance field yet: train it first.")
+    return field_model
+
+
+def start_render(*, capture: Capture, user) -> Job:
+    from annotate.tasks import render_labels_task
+
+    _require_field(capture)
+    with transaction.atomic():
+        return start_job(
+            kind=JobKind.RENDER, target=f"capture:{capture.pk}", project=capture.project, user=user,
+            params={"capture_id": capture.pk}, task=render_labels_task,
+        )
+
+
+def render_capture_labels(*, job: Job, reporter: JobReporter) -> dict:
+    from nerf_labeling.labels.frame_labels import labels_from_view, relabel_objects, suggest_tolerance
+    from nerf_labeling.labels.records import FrameLabels
+
+    capture = Capture.objects.get(pk=job.params["capture_id"])
+    field_model = _require_field(capture)
+    reporter.progress(0.0, "Loading the field and the objects", force=True)
+    field = load_trained_field(field_model)
+    with tempfile.TemporaryDirectory(prefix="raylabel-objects-") as workdir:
+        objects = library_objects(capture, workdir=Path(workdir))
+    versions = {str(obj.instance_id): obj.version for obj in objects}
+    tolerance = suggest_tolerance(field.bounds)
+    frames = list(capture.frames.order_by("index"))
+    counts = {"rendered": 0, "updated": 0, "unchanged": 0}
+    for position, frame in enumerate(frames):
+        row = FrameLabel.objects.filter(frame=frame).first()
+        same_field = row is not None and row.field_model_id == field_model.pk
+        if same_field and row.object_versions == versions:
+            counts["unchanged"] += 1
+        else:
+            view = _field_view(frame, field_model, field)
+            camera = frame_camera(frame)
+            if same_field:
+                with row.data.open("rb") as handle:
+                    previous = FrameLabels.from_bytes(handle.read())
+                labels = relabel_objects(previous, view, camera, objects, _changed(row.object_versions, versions),
+                                         tolerance=tolerance)
+                counts["updated"] += 1
+            else:
+                labels = labels_from_view(view, camera, objects, tolerance=tolerance)
+                counts["rendered"] += 1
+            _save_labels(frame, field_model, labels, versions)
+        reporter.progress((position + 1) / len(frames), f"Frame {position + 1} of {len(frames)}")
+    return {"frames": len(frames), **counts, "tolerance": tolerance, "field_model": field_model.pk}
+
+
+def _changed(before: dict, after: dict) -> set[int]:
+    return {int(key) for key in set(before) | set(after) if before.get(key) != after.get(key)}
+
+
+def _field_view(frame: Frame, field_model: FieldModel, field):
+    """The field rendered from ``frame`` (depth, opacity, depth spread), from the cache or made now."""
+    from nerf_labeling.fields.base import RenderedView, render_view
+
+    cached = FrameRender.objects.filter(frame=frame, field_model=field_model).first()
+    if cached is not None:
+        with cached.data.open("rb") as handle, np.load(io.BytesIO(handle.read())) as arrays:
+            return RenderedView(
+                rgb=arrays["rgb"].astype(np.float32) / 255.0, depth=arrays["depth"],
+                opacity=arrays["opacity"], depth_std=arrays["depth_std"],
+            )
+    view = render_view(field, frame_camera(frame))
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, rgb=np.round(np.clip(view.rgb, 0, 1) * 255).astype(np.uint8), depth=view.depth,
+        opacity=view.opacity, depth_std=view.depth_std,
+    )
+    name = default_storage.save(
+        f"renders/{frame.capture.project_id}/{frame.capture_id}/field-{field_model.pk}/{frame.index:05d}.npz",
+        ContentFile(buffer.getvalue()),
+    )
+    FrameRender.objects.update_or_create(frame=frame, field_model=field_model, defaults={"data": name})
+    return view
+
+
+def _save_labels(frame: Frame, field_model: FieldModel, labels, versions: dict) -> None:
+    name = f"labels/{frame.capture.project_id}/{frame.capture_id}/{frame.index:05d}.npz"
+    old = FrameLabel.objects.filter(frame=frame).values_list("data", flat=True).first()
+    stored = default_storage.save(name, ContentFile(labels.to_bytes()))
+    FrameLabel.objects.update_or_create(
+        frame=frame,
+        defaults={
+            "field_model": field_model, "data": stored, "object_versions": versions,
+            "objects_summary": [_summary(label) for label in labels.objects],
+        },
+    )
+    if old and old != stored:
+        default_storage.delete(old)
+
+
+def _summary(label) -> dict:
+    return {
+        "instance_id": label.instance_id, "class_id": label.class_id, "class_name": label.class_name,
+        "modal_box": label.modal_box, "amodal_box": label.amodal_box,
+        "visible_pixels": label.visible_pixels, "visible_fraction": round(label.visible_fraction, 4),
+        "truncation": round(label.truncation, 4), "box_center_camera": label.box_center_camera,
+        "box_size": label.box_size, "object_to_camera": label.object_to_camera,
+    }
+
+
+def read_frame_labels(frame: Frame):
+    """The stored :class:`~nerf_labeling.labels.records.FrameLabels` of ``frame``, or None."""
+    from nerf_labeling.labels.records import FrameLabels
+
+    row = FrameLabel.objects.filter(frame=frame).first()
+    if row is None:
+        return None
+    with row.data.open("rb") as handle:
+        return FrameLabels.from_bytes(handle.read())
+
+
+def labels_are_stale(frame: Frame) -> bool:
+    """Whether objects or the field changed since ``frame``'s labels were rendered."""
+    row = FrameLabel.objects.filter(frame=frame).first()
+    if row is None:
+        return True
+    current = {str(i): v for i, v in frame.capture.scene_objects.values_list("instance_id", "version")}
+    field_model = current_field(frame.capture)
+    return row.object_versions != current or (field_model is not None and row.field_model_id != field_model.pk)
+
+
+def start_refine(*, obj: SceneObject, user) -> Job:
+    from annotate.tasks import refine_object_task
+
+    if not obj.mesh_file:
+        raise UserFacingError("Only a mesh object can be refined: upload its mesh first.")
+    _require_field(obj.capture)
+    with transaction.atomic():
+        return start_job(
+            kind=JobKind.REFINE, target=f"object:{obj.pk}", project=obj.capture.project, user=user,
+            params={"object_id": obj.pk, "version": obj.version}, task=refine_object_task,
+        )
+
+
+#: Views the refinement samples the field's surface from, spread along the capture.
+REFINE_VIEWS = 8
+
+
+def refine_object(*, job: Job, reporter: JobReporter) -> dict:
+    from nerf_labeling.labels.pose_refinement import refine_mesh_pose
+
+    obj = SceneObject.objects.select_related("capture").get(pk=job.params["object_id"])
+    field = load_trained_field(_require_field(obj.capture))
+    reporter.progress(0.1, "Sampling the field's surface", force=True)
+    with tempfile.TemporaryDirectory(prefix="raylabel-refine-") as workdir:
+        placed = next(o for o in library_objects(obj.capture, workdir=Path(workdir)) if o.instance_id == obj.instance_id)
+    frames = list(obj.capture.frames.order_by("index"))
+    step = max(1, len(frames) // REFINE_VIEWS)
+    cameras = [frame_camera(frame) for frame in frames[::step][:REFINE_VIEWS]]
+    refined, alignment = refine_mesh_pose(field, placed, cameras)
+    reporter.progress(0.9, "Saving the refined pose", force=True)
+    fit = {
+        "rmse": float(alignment.rmse), "inlier_fraction": float(alignment.inlier_fraction),
+        "used_global_search": bool(alignment.used_global_search), "points_used": int(alignment.points_used),
+    }
+    with transaction.atomic():
+        current = SceneObject.objects.select_for_update().get(pk=obj.pk)
+        if current.version != job.params["version"]:
+            raise ConflictError(
+                f"Object {obj.instance_id} was edited while it was being refined; refine it again."
+            )
+        current.object_to_world = np.asarray(refined.object_to_world).tolist()
+        current.fit = fit
+        current.version += 1
+        current.save()
+    return {"object": obj.pk, "version": current.version, **fit}

@@ -1,0 +1,260 @@
+"""Objects placed in a capture's scene: create, edit with optimistic concurrency, meshes, import/export.
+
+An edit names the version it started from; if the object has moved on since, the edit is refused
+with a 409 carrying the object as it is now, never applied over someone else's change.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+
+from annotate.errors import ConflictError, NotFoundError, UserFacingError
+from annotate.models import Capture, LabelClass, SceneObject, SceneObjectKind
+
+MESH_SUFFIXES = (".obj", ".ply", ".stl", ".glb")
+EDITABLE_FIELDS = ("center", "size", "rotation", "label_class")
+
+
+def object_payload(obj: SceneObject) -> dict:
+    """The object as the API and the objects file show it (world frame, metres)."""
+    pose = np.asarray(obj.object_to_world, dtype=np.float64)
+    return {
+        "id": obj.pk,
+        "instance_id": obj.instance_id,
+        "kind": obj.kind,
+        "label_class": obj.label_class_id,
+        "class_name": obj.label_class.name,
+        "center": pose[:3, 3].tolist(),
+        "size": list(obj.size),
+        "rotation": pose[:3, :3].tolist(),
+        "mesh_url": f"/api/objects/{obj.pk}/mesh/" if obj.mesh_file else None,
+        "fit": obj.fit,
+        "version": obj.version,
+        "updated_by": obj.updated_by.username if obj.updated_by_id else None,
+        "updated_at": obj.updated_at.isoformat() if obj.updated_at else None,
+    }
+
+
+def _pose(center, rotation) -> list[list[float]]:
+    """A checked rigid 4x4 pose from a centre and a rotation (UserFacingError when it is not one)."""
+    from nerf_labeling.cameras import PoseError, check_rigid
+
+    try:
+        rotation = np.asarray(rotation, dtype=np.float64).reshape(3, 3)
+        center = np.asarray(center, dtype=np.float64).reshape(3)
+    except (TypeError, ValueError):
+        raise UserFacingError("center must be 3 numbers and rotation a 3x3 matrix.") from None
+    pose = np.eye(4)
+    pose[:3, :3], pose[:3, 3] = rotation, center
+    try:
+        return check_rigid(pose, name="rotation").tolist()
+    except PoseError as error:
+        raise UserFacingError(str(error)) from None
+
+
+def _size(size) -> list[float]:
+    try:
+        values = [float(v) for v in size]
+    except (TypeError, ValueError):
+        raise UserFacingError("size must be 3 positive numbers (metres).") from None
+    if len(values) != 3 or not all(np.isfinite(v) and v > 0 for v in values):
+        raise UserFacingError(f"size must be 3 positive numbers (metres), got {size}.")
+    return values
+
+
+def _label_class(capture: Capture, label_class) -> LabelClass:
+    row = LabelClass.objects.filter(project_id=capture.project_id, pk=label_class).first()
+    if row is None:
+        raise UserFacingError(f"Label class {label_class} is not a class of this project.")
+    return row
+
+
+def create_object(
+    *, capture: Capture, user, label_class, center, size, rotation=None, kind=SceneObjectKind.BOX,
+    instance_id: int | None = None,
+) -> SceneObject:
+    """Place a new object; its instance id is the capture's next free one unless given."""
+    if kind not in SceneObjectKind.values:
+        raise UserFacingError(f"kind must be one of {', '.join(SceneObjectKind.values)}.")
+    rotation = np.eye(3) if rotation is None else rotation
+    fields = dict(
+        label_class=_label_class(capture, label_class), object_to_world=_pose(center, rotation),
+        size=_size(size), kind=kind, created_by=user, updated_by=user,
+    )
+    with transaction.atomic():
+        Capture.objects.select_for_update().get(pk=capture.pk)  # serialise instance-id allocation
+        if instance_id is None:
+            instance_id = (capture.scene_objects.aggregate(m=Max("instance_id"))["m"] or 0) + 1
+        elif capture.scene_objects.filter(instance_id=instance_id).exists():
+            raise ConflictError(f"Instance id {instance_id} is already used in this capture.")
+        return SceneObject.objects.create(capture=capture, instance_id=instance_id, **fields)
+
+
+def _locked(obj: SceneObject, version) -> SceneObject:
+    current = SceneObject.objects.select_for_update().select_related("label_class", "updated_by").filter(
+        pk=obj.pk
+    ).first()
+    if current is None:
+        raise NotFoundError(f"Object {obj.pk} no longer exists.")
+    if version is None:
+        raise UserFacingError("Say which version you edited: include 'version'.")
+    if int(version) != current.version:
+        who = current.updated_by.username if current.updated_by_id else "someone"
+        raise ConflictError(
+            f"Object {current.instance_id} was changed by {who} (version {current.version}) since "
+            f"your version {version}; reload it and apply your change again.",
+            current={"object": object_payload(current)},
+        )
+    return current
+
+
+def update_object(*, obj: SceneObject, user, version, **changes) -> SceneObject:
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise UserFacingError(f"Cannot change {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE_FIELDS)}.")
+    with transaction.atomic():
+        current = _locked(obj, version)
+        pose = np.asarray(current.object_to_world)
+        if "center" in changes or "rotation" in changes:
+            current.object_to_world = _pose(
+                changes.get("center", pose[:3, 3]), changes.get("rotation", pose[:3, :3])
+            )
+        if "size" in changes:
+            if current.kind == SceneObjectKind.MESH:
+                raise UserFacingError("A mesh object's size is its mesh's extents; upload another mesh to change it.")
+            current.size = _size(changes["size"])
+        if "label_class" in changes:
+            current.label_class = _label_class(current.capture, changes["label_class"])
+        current.version += 1
+        current.updated_by = user
+        current.save()
+    return current
+
+
+def delete_object(*, obj: SceneObject, version) -> None:
+    with transaction.atomic():
+        current = _locked(obj, version)
+        mesh_name = current.mesh_file.name if current.mesh_file else None
+        current.delete()
+    if mesh_name:
+        default_storage.delete(mesh_name)
+
+
+def attach_mesh(*, obj: SceneObject, user, version, upload) -> SceneObject:
+    """Turn ``obj`` into a mesh object with the uploaded mesh file (OBJ, PLY, STL or GLB)."""
+    from nerf_labeling.meshes import MeshFileError, load_mesh
+
+    suffix = Path(upload.name or "").suffix.lower()
+    if suffix not in MESH_SUFFIXES:
+        raise UserFacingError(f"{upload.name}: a mesh must be one of {', '.join(MESH_SUFFIXES)}.")
+    data = upload.read()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        handle.write(data)
+        handle.flush()
+        try:
+            mesh = load_mesh(handle.name)
+        except (MeshFileError, ValueError) as error:
+            raise UserFacingError(f"{upload.name}: {error}") from None
+    stored = default_storage.save(
+        f"objects/{obj.capture.project_id}/{obj.capture_id}/{obj.instance_id}{suffix}", ContentFile(data)
+    )
+    try:
+        with transaction.atomic():
+            current = _locked(obj, version)
+            old = current.mesh_file.name if current.mesh_file else None
+            current.mesh_file = stored
+            current.kind = SceneObjectKind.MESH
+            current.size = [float(v) for v in mesh.extents]
+            current.version += 1
+            current.updated_by = user
+            current.save()
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    if old and old != stored:
+        default_storage.delete(old)
+    return current
+
+
+def library_objects(capture: Capture, *, workdir: Path) -> list:
+    """The capture's objects as :mod:`nerf_labeling.labels.scene_objects` objects (meshes copied into ``workdir``)."""
+    from nerf_labeling.labels.scene_objects import BoxObject, MeshObject
+    from nerf_labeling.meshes import load_mesh
+
+    objects = []
+    for row in capture.scene_objects.select_related("label_class"):
+        common = dict(
+            instance_id=row.instance_id, class_id=row.label_class.class_id, class_name=row.label_class.name,
+            object_to_world=np.asarray(row.object_to_world, dtype=np.float64), version=row.version,
+        )
+        if row.kind == SceneObjectKind.MESH and row.mesh_file:
+            local = workdir / f"mesh-{row.instance_id}{Path(row.mesh_file.name).suffix}"
+            with row.mesh_file.open("rb") as source:
+                local.write_bytes(source.read())
+            objects.append(MeshObject(mesh=load_mesh(local), mesh_path=row.mesh_file.name, **common))
+        else:
+            objects.append(BoxObject(size=np.asarray(row.size, dtype=np.float64), **common))
+    return objects
+
+
+def export_objects(capture: Capture) -> dict:
+    """The objects file (see ``nerf_labeling/labels/README.md``) of ``capture``."""
+    return {
+        "capture": capture.pk,
+        "frame": "capture world frame, metres, +Z up",
+        "objects": [
+            {**_file_entry(payload), "mesh": row.mesh_file.name if row.mesh_file else None}
+            for row, payload in (
+                (row, object_payload(row))
+                for row in capture.scene_objects.select_related("label_class", "updated_by")
+            )
+        ],
+    }
+
+
+def _file_entry(payload: dict) -> dict:
+    return {
+        "instance_id": payload["instance_id"], "class": payload["class_name"], "kind": payload["kind"],
+        "center": payload["center"], "size": payload["size"], "rotation": payload["rotation"],
+        "version": payload["version"],
+    }
+
+
+def import_objects(*, capture: Capture, user, data: dict | str) -> list[SceneObject]:
+    """Create the boxes of an objects file (classes by name, created if missing); all or nothing."""
+    from annotate.services.projects import create_label_class
+
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as error:
+            raise UserFacingError(f"The objects file is not valid JSON: {error}") from None
+    items = data.get("objects") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise UserFacingError('The objects file must hold {"objects": [...]}.')
+    created = []
+    with transaction.atomic():
+        for position, item in enumerate(items):
+            where = f"objects[{position}]"
+            if not isinstance(item, dict) or not {"class", "center", "size"} <= set(item):
+                raise UserFacingError(f"{where}: needs 'class', 'center' and 'size'.")
+            if item.get("kind", "box") != "box":
+                raise UserFacingError(f"{where}: only boxes can be imported from a file; upload meshes per object.")
+            label_class = LabelClass.objects.filter(project=capture.project, name=item["class"]).first()
+            if label_class is None:
+                label_class = create_label_class(project=capture.project, name=str(item["class"]))
+            try:
+                created.append(create_object(
+                    capture=capture, user=user, label_class=label_class.pk, center=item["center"],
+                    size=item["size"], rotation=item.get("rotation"), instance_id=item.get("instance_id"),
+                ))
+            except UserFacingError as error:
+                raise type(error)(f"{where}: {error}") from None
+    return created

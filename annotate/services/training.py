@@ -1,0 +1,133 @@
+"""Training a capture's radiance field as a job: progress with loss and held-out PSNR, cancel, preview."""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from annotate.errors import ConflictError, JobCancelled, UserFacingError
+from annotate.frame_data import frame_camera, frame_image
+from annotate.models import Capture, CaptureStatus, FieldModel, Job, JobKind
+from annotate.services.field_store import store_field_directory
+from annotate.services.jobs import JobReporter, start_job
+
+DEFAULT_PRESET = "grid-default"
+#: What the web process may offer without importing torch; a test holds it equal to the library's registry.
+PRESET_CATALOG = {
+    "grid-fast": {"backend": "voxel-grid", "queue": "cpu", "description": "Coarse voxel grid, seconds; for tests."},
+    "grid-default": {"backend": "voxel-grid", "queue": "cpu", "description": "Voxel grid on the CPU, minutes."},
+    "nerfacto": {"backend": "nerfacto", "queue": "gpu", "description": "nerfstudio nerfacto on a GPU worker."},
+}
+#: Every n-th frame is held out of training to measure PSNR on views the field never saw.
+HELD_OUT_EVERY = 10
+
+
+def start_training(*, capture: Capture, user, preset: str = DEFAULT_PRESET, seed: int = 0) -> Job:
+    from annotate.tasks import train_field_task
+
+    if capture.status != CaptureStatus.READY:
+        raise ConflictError(f"Capture {capture.pk} is {capture.status}; it can be trained once ingested.")
+    preset = preset or DEFAULT_PRESET
+    if preset not in PRESET_CATALOG:
+        raise UserFacingError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESET_CATALOG)}.")
+    with transaction.atomic():
+        return start_job(
+            kind=JobKind.TRAIN, target=f"capture:{capture.pk}", project=capture.project, user=user,
+            params={"capture_id": capture.pk, "preset": preset, "seed": seed}, task=train_field_task,
+        )
+
+
+def train_capture(*, job: Job, reporter: JobReporter) -> dict:
+    """The work of a training job: load frames, train, store checkpoint and preview, record metrics."""
+    from nerf_labeling.training import TrainingCancelled, preset, train_field
+
+    capture = Capture.objects.get(pk=job.params["capture_id"])
+    try:
+        config = preset(job.params["preset"])
+    except KeyError as error:
+        raise UserFacingError(str(error.args[0])) from None
+    frames = list(capture.frames.order_by("index"))
+    if len(frames) < 2:
+        raise UserFacingError(f"Capture {capture.pk} has {len(frames)} frames; training needs at least 2.")
+    reporter.progress(0.0, f"Loading {len(frames)} frames", force=True)
+    pairs = [(frame_image(frame), frame_camera(frame)) for frame in frames]
+    held_out = [pair for i, pair in enumerate(pairs) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1]
+    training = [pair for i, pair in enumerate(pairs) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
+
+    curve: list[list] = []
+    cancel_check = _throttled_cancel_check(job.pk)
+
+    def on_progress(report) -> None:
+        curve.append([report.iteration, round(report.loss, 6),
+                      None if report.held_out_psnr is None else round(report.held_out_psnr, 3)])
+        psnr = f", held-out PSNR {report.held_out_psnr:.2f} dB" if report.held_out_psnr is not None else ""
+        reporter.progress(
+            0.95 * report.iteration / max(report.total, 1),
+            f"Iteration {report.iteration}/{report.total}, loss {report.loss:.4f}{psnr}",
+            force=report.held_out_psnr is not None, curve=curve[-500:],
+        )
+
+    try:
+        field, metrics = train_field(
+            training, config, held_out=held_out, progress=on_progress, should_stop=cancel_check,
+            seed=int(job.params.get("seed", 0)),
+        )
+    except TrainingCancelled:
+        raise JobCancelled() from None
+    reporter.progress(0.96, "Saving the field and its preview", force=True)
+    field_model = _store_field(job, capture, field, [camera for _, camera in pairs], metrics)
+    return {"field_model": field_model.pk, "metrics": field_model.metrics, "curve": curve[-500:]}
+
+
+def _throttled_cancel_check(job_id: int, interval_s: float = 1.0):
+    last = [0.0]
+
+    def should_stop() -> bool:
+        now = time.monotonic()
+        if now - last[0] < interval_s:
+            return False
+        last[0] = now
+        return Job.objects.filter(pk=job_id, cancel_requested=True).exists()
+
+    return should_stop
+
+
+def _store_field(job: Job, capture: Capture, field, cameras, metrics) -> FieldModel:
+    from nerf_labeling.fields.preview import write_preview
+
+    base = f"fields/{capture.project_id}/{capture.pk}/job-{job.pk}"
+    stored: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="raylabel-train-") as workdir:
+            field_dir = Path(workdir) / "field"
+            field.save(field_dir)
+            stored.append(store_field_directory(field_dir, f"{base}/checkpoint.zip"))
+            ply, cameras_json = Path(workdir) / "preview.ply", Path(workdir) / "cameras.json"
+            write_preview(field, cameras, ply, cameras_json)
+            for path in (ply, cameras_json):
+                with open(path, "rb") as handle:
+                    stored.append(default_storage.save(f"{base}/{path.name}", File(handle)))
+        with transaction.atomic():
+            FieldModel.objects.filter(job=job).delete()  # a rerun of the same job replaces its row
+            return FieldModel.objects.create(
+                capture=capture, job=job, backend=metrics.backend, preset=job.params["preset"],
+                checkpoint=stored[0], preview=stored[1], cameras=stored[2],
+                metrics={
+                    "iterations": metrics.iterations, "seconds": round(metrics.seconds, 2),
+                    "final_loss": metrics.final_loss, "train_psnr": metrics.train_psnr,
+                    "held_out_psnr": metrics.held_out_psnr, **metrics.extra,
+                },
+            )
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+def current_field(capture: Capture) -> FieldModel | None:
+    """The newest trained field of ``capture``, which labels are rendered from."""
+    return capture.field_models.exclude(checkpoint="").order_by("-created_at", "-id").first()
