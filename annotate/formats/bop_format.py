@@ -115,7 +115,9 @@ class _SceneFiles:
                 continue
             pose = object_to_camera_opencv(obj)
             rotation, translation_mm = pose[:3, :3], pose[:3, 3] * M_TO_MM
-            poses.append({"obj_id": obj.class_id, "cam_R_m2c": rotation.ravel().tolist(), "cam_t_m2c": translation_mm.tolist()})
+            poses.append(
+                {"obj_id": obj.class_id, "cam_R_m2c": rotation.ravel().tolist(), "cam_t_m2c": translation_mm.tolist()}
+            )
             visible = labels.binary_mask(obj.instance_id)
             infos.append(
                 {

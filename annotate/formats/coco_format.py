@@ -39,7 +39,8 @@ def write_coco(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: E
     with JsonSpool() as images, JsonSpool() as annotations:
         for image_id, item in enumerate(frames, start=1):
             frame = item.frame
-            write_member(archive, unused_name(archive, f"images/{frame.file_name}"), frame.image_bytes(), compress=False)
+            image_name = unused_name(archive, f"images/{frame.file_name}")
+            write_member(archive, image_name, frame.image_bytes(), compress=False)
             image = {
                 "id": image_id,
                 "file_name": frame.file_name,

@@ -59,9 +59,9 @@ def iter_coco_references(source: str | os.PathLike | bytes | dict) -> Iterator[I
         for annotation in coco.imgToAnns.get(image_id, []):
             by_category.setdefault(annotation["category_id"], []).append(annotation)
         categories = {}
-        for category_id, annotations in sorted(by_category.items()):
+        for category_id, category_annotations in sorted(by_category.items()):
             name = coco.cats[category_id]["name"]
-            categories[name] = _category_references(coco, image, category_id, name, annotations)
+            categories[name] = _category_references(coco, image, category_id, name, category_annotations)
         yield ImageReferences(
             image_id=int(image_id),
             file_name=str(image["file_name"]),

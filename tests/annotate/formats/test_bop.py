@@ -1,4 +1,3 @@
-import dataclasses
 import io
 import json
 
@@ -33,7 +32,11 @@ def _box(instance_id, class_id, yaw, centre, tilt=0.0):
 
 def _frames(scene_ids=(0, 0, 1)):
     layouts = [
-        [_box(1, 1, 0.4, (-0.4, -0.3, -4.0), tilt=0.3), _box(2, 2, -1.2, (0.1, -0.6, -6.0)), _box(3, 1, 2.5, (1.2, 0.2, -5.0))],
+        [
+            _box(1, 1, 0.4, (-0.4, -0.3, -4.0), tilt=0.3),
+            _box(2, 2, -1.2, (0.1, -0.6, -6.0)),
+            _box(3, 1, 2.5, (1.2, 0.2, -5.0)),
+        ],
         [_box(1, 1, 1.4, (0.5, 0.0, -3.5))],
         [_box(5, 2, 0.2, (-0.8, -0.5, -5.0)), _box(6, 1, -0.3, (0.9, 0.1, -4.5))],
     ]
@@ -72,9 +75,11 @@ def test_poses_reproject_the_models_onto_the_masks(export_zip):
             frame = frames[checked]
             camera_matrix = np.array(cameras[str(image_id)]["cam_K"]).reshape(3, 3)
             assert cameras[str(image_id)]["depth_scale"] == 1.0
-            for gt_id, (pose, gt_info, obj) in enumerate(zip(gt[str(image_id)], info[str(image_id)], frame.load_labels().objects)):
+            objects = frame.load_labels().objects
+            for gt_id, (pose, gt_info, obj) in enumerate(zip(gt[str(image_id)], info[str(image_id)], objects)):
                 rotation = np.array(pose["cam_R_m2c"]).reshape(3, 3)
-                silhouette = _silhouette(np.asarray(models[pose["obj_id"]].vertices), rotation, np.array(pose["cam_t_m2c"]), camera_matrix)
+                vertices = np.asarray(models[pose["obj_id"]].vertices)
+                silhouette = _silhouette(vertices, rotation, np.array(pose["cam_t_m2c"]), camera_matrix)
                 visible = read_png(archive.read(f"{folder}/mask_visib/{image_id:06d}_{gt_id:06d}.png")) > 0
                 assert np.array_equal(visible, frame.load_labels().instance_mask == obj.instance_id)
                 assert visible.sum() == gt_info["px_count_visib"] > 0
@@ -82,7 +87,8 @@ def test_poses_reproject_the_models_onto_the_masks(export_zip):
                 if gt_info["visib_fract"] == 1.0:
                     assert np.array_equal(silhouette, visible)
                     rows, cols = np.nonzero(silhouette)
-                    assert gt_info["bbox_obj"] == pytest.approx([cols.min(), rows.min(), np.ptp(cols), np.ptp(rows)], abs=1)
+                    expected_box = [cols.min(), rows.min(), np.ptp(cols), np.ptp(rows)]
+                    assert gt_info["bbox_obj"] == pytest.approx(expected_box, abs=1)
                 rows, cols = np.nonzero(visible)
                 assert gt_info["bbox_visib"] == [cols.min(), rows.min(), np.ptp(cols), np.ptp(rows)]
             checked += 1
@@ -110,7 +116,8 @@ def test_translations_and_camera_pose_in_opencv_millimetres(export_zip):
     np.testing.assert_allclose(camera["cam_t_w2c"], 1000 * flip @ world_to_camera[:3, 3], atol=1e-9)
     millimetres = read_png(archive.read("train/000000/depth/000001.png"))
     assert np.array_equal(millimetres, np.rint(frames[1].load_labels().depth.astype(np.float64) * 1000))
-    assert archive.read("frames.csv").decode().splitlines()[1:] == ["0,0,10,s/f0.png", "0,1,11,s/f1.png", "1,0,12,s/f2.png"]
+    rows = archive.read("frames.csv").decode().splitlines()
+    assert rows == ["scene_id,image_id,frame_id,file_name", "0,0,10,s/f0.png", "0,1,11,s/f1.png", "1,0,12,s/f2.png"]
 
 
 def test_frames_must_arrive_grouped_by_scene(export_zip, tmp_path):

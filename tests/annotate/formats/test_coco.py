@@ -50,7 +50,7 @@ def test_pycocotools_reads_every_visible_object_with_its_exact_mask(export_zip, 
 def test_cocoeval_of_the_export_against_itself_gives_ap_one(export_zip, tmp_path, masks, iou_type):
     coco = _load(export_zip, tmp_path, coco_masks=masks)
     detections = [
-        {"image_id": a["image_id"], "category_id": a["category_id"], "segmentation": a["segmentation"], "bbox": a["bbox"], "score": 1.0}
+        {key: a[key] for key in ("image_id", "category_id", "segmentation", "bbox")} | {"score": 1.0}
         for a in coco.dataset["annotations"]
     ]
     if iou_type == "bbox":

@@ -31,8 +31,9 @@ def test_datumaro_imports_the_kitti_export(export_zip, tmp_path):
     assert [(item.id, item.subset) for item in items] == [("000000", "training"), ("000001", "training")]
     for item, frame in zip(items, three_box_frames()):
         read = [(labels[b.label].name, b.x, b.y, b.x + b.w, b.y + b.h) for b in item.annotations]
+        kitti_types = {1: "Car", 2: "traffic_cone"}
         expected = [
-            ({1: "Car", 2: "traffic_cone"}[o.class_id], o.modal_box[0], o.modal_box[1], o.modal_box[2] - 1, o.modal_box[3] - 1)
+            (kitti_types[o.class_id], o.modal_box[0], o.modal_box[1], o.modal_box[2] - 1, o.modal_box[3] - 1)
             for o in frame.load_labels().objects
         ]
         assert read == expected

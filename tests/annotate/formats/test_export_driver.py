@@ -12,7 +12,9 @@ SPEC = ExportSpec(classes=(ExportClass(1, "car"), ExportClass(2, "pedestrian")))
 
 def test_progress_reports_each_frame_and_the_total(tmp_path):
     calls = []
-    path = write_export("coco", three_box_frames(), SPEC, tmp_path / "out.zip", progress=lambda d, t: calls.append((d, t)))
+    path = write_export(
+        "coco", three_box_frames(), SPEC, tmp_path / "out.zip", progress=lambda done, total: calls.append((done, total))
+    )
     assert calls == [(1, 2), (2, 2)]
     assert zipfile.ZipFile(path).testzip() is None
     assert [p.name for p in tmp_path.iterdir()] == ["out.zip"]
@@ -20,8 +22,11 @@ def test_progress_reports_each_frame_and_the_total(tmp_path):
 
 def test_total_is_none_for_an_iterator_unless_given(tmp_path):
     calls = []
-    write_export("kitti", iter(three_box_frames()), SPEC, tmp_path / "a.zip", progress=lambda d, t: calls.append(t))
-    write_export("kitti", iter(three_box_frames()), SPEC, tmp_path / "b.zip", progress=lambda d, t: calls.append(t), total=2)
+    def record(done, total):
+        calls.append(total)
+
+    write_export("kitti", iter(three_box_frames()), SPEC, tmp_path / "a.zip", progress=record)
+    write_export("kitti", iter(three_box_frames()), SPEC, tmp_path / "b.zip", progress=record, total=2)
     assert calls == [None, None, 2, 2]
 
 
@@ -66,7 +71,8 @@ def test_a_frame_whose_labels_do_not_fit_its_camera_is_refused(tmp_path):
     first, second = three_box_frames()
     small = second.camera.intrinsics.scaled(0.5)
     wrong = ExportFrame(3, "scene/w.png", b"", type(second.camera)(small, second.camera.camera_to_world), first.labels)
-    with pytest.raises(ExportError, match=r"frame 3 \(scene/w.png\): labels are \(60, 80\) but its camera is \(30, 40\)"):
+    message = r"frame 3 \(scene/w.png\): labels are \(60, 80\) but its camera is \(30, 40\)"
+    with pytest.raises(ExportError, match=message):
         write_export("kitti", [first, wrong], SPEC, tmp_path / "out.zip")
     assert list(tmp_path.iterdir()) == []
 

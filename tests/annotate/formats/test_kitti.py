@@ -132,7 +132,8 @@ def test_types_levels_calib_and_layout(export_zip):
         "000000,0,scene/frame_0000.png",
         "000001,7,scene/frame_0001.png",
     ]
-    assert "occluded        0 when >= 90% of the object is visible, 1 when >= 50%, else 2" in archive.read("README.txt").decode()
+    readme = archive.read("README.txt").decode()
+    assert "occluded        0 when >= 90% of the object is visible, 1 when >= 50%, else 2" in readme
 
 
 def test_default_type_table_and_jpeg_frames_become_png(export_zip):
