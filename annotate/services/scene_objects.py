@@ -98,7 +98,7 @@ def create_object(
 
 
 def _locked(obj: SceneObject, version) -> SceneObject:
-    current = SceneObject.objects.select_for_update().select_related("label_class", "updated_by").filter(
+    current = SceneObject.objects.select_for_update(of=("self",)).select_related("label_class", "updated_by").filter(
         pk=obj.pk
     ).first()
     if current is None:

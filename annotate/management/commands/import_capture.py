@@ -3,14 +3,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from annotate.errors import UserFacingError
 from annotate.management.commands._progress import wait_for_job
-from annotate.models import Project
+from annotate.management.commands._lookup import project_by_name, user_by_name
 from annotate.services.captures import create_capture
 
 
@@ -31,14 +30,8 @@ class Command(BaseCommand):
         source = Path(path)
         if not source.exists():
             raise CommandError(f"{source} does not exist.")
-        project_row = Project.objects.filter(name=project).first()
-        if project_row is None:
-            raise CommandError(f"No project named {project!r}.")
-        uploader = None
-        if user:
-            uploader = get_user_model().objects.filter(username=user).first()
-            if uploader is None:
-                raise CommandError(f"No user named {user!r}.")
+        project_row = project_by_name(project)
+        uploader = user_by_name(user)
         with tempfile.TemporaryDirectory(prefix="raylabel-import-") as workdir:
             archive = source
             if source.is_dir():

@@ -1,0 +1,21 @@
+"""python manage.py export_objects CAPTURE_ID FILE.json"""
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from annotate.management.commands._lookup import capture_by_id
+from annotate.services.scene_objects import export_objects
+
+
+class Command(BaseCommand):
+    help = "Write a capture's objects as an objects file (world frame, metres; the API's shape)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("capture_id", type=int)
+        parser.add_argument("path")
+
+    def handle(self, *args, capture_id, path, **options):
+        data = export_objects(capture_by_id(capture_id))
+        Path(path).write_text(json.dumps(data, indent=1))
+        self.stdout.write(f"Wrote {len(data['objects'])} objects to {path}.")

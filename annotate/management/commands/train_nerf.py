@@ -1,0 +1,40 @@
+"""python manage.py train_nerf CAPTURE_ID [--preset NAME] [--wait]"""
+from django.core.management.base import BaseCommand, CommandError
+
+from annotate.errors import UserFacingError
+from annotate.management.commands._lookup import capture_by_id, user_by_name
+from annotate.management.commands._progress import wait_for_job
+from annotate.services.training import DEFAULT_PRESET, PRESET_CATALOG, start_training
+
+
+def _psnr(job) -> str:
+    curve = [point for point in job.result.get("curve", []) if point[2] is not None]
+    return f"PSNR {curve[-1][2]:.2f} dB" if curve else job.message[:40]
+
+
+class Command(BaseCommand):
+    help = "Train the radiance field of an ingested capture (a job on the gpu queue; CPU presets run anywhere)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("capture_id", type=int)
+        parser.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESET_CATALOG))
+        parser.add_argument("--backend", default=None, help="Backend name; must match the preset's.")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--user", default=None)
+        parser.add_argument("--wait", action="store_true", help="Block with a progress bar until training ends.")
+
+    def handle(self, *args, capture_id, preset, backend, seed, user, wait, **options):
+        if backend and PRESET_CATALOG[preset]["backend"] != backend:
+            raise CommandError(f"Preset {preset!r} uses backend {PRESET_CATALOG[preset]['backend']!r}, not {backend!r}.")
+        capture = capture_by_id(capture_id)
+        try:
+            job = start_training(capture=capture, user=user_by_name(user), preset=preset, seed=seed)
+        except UserFacingError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(str(job.pk))
+        if wait:
+            job = wait_for_job(job, stdout=self.stderr, describe=_psnr)
+            metrics = job.result.get("metrics", {})
+            self.stderr.write(
+                "Trained: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())
+            )
