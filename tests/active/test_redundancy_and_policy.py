@@ -1,0 +1,66 @@
+"""The redundancy estimate on made-up features, and the policy's choice for every cell of Table 7."""
+import numpy as np
+import pytest
+
+from active.budget_curves import Budget
+from active.policy import PolicyConfig, choose_acquisition, is_low_budget
+from active.redundancy import RedundancyEstimate, estimate_redundancy
+
+
+def video_like(rng, n_sequences=10, length=40, dim=32):
+    """Runs of consecutive frames: slow random walks from random starts."""
+    starts = rng.normal(size=(n_sequences, 1, dim))
+    walks = starts + np.cumsum(rng.normal(scale=0.01, size=(n_sequences, length, dim)), axis=1)
+    return walks.reshape(-1, dim), np.repeat(np.arange(n_sequences), length)
+
+
+def test_consecutive_frames_are_redundant_and_independent_frames_are_not():
+    rng = np.random.default_rng(0)
+    features, sequences = video_like(rng)
+    redundant = estimate_redundancy(features, rng, sequence_ids=sequences)
+    assert redundant.score == 1.0 and redundant.is_redundant
+    assert redundant.sequence_share == 1.0
+    diverse = estimate_redundancy(rng.normal(size=(400, 32)), rng)
+    assert diverse.score == 0.0 and not diverse.is_redundant and diverse.sequence_share is None
+
+
+def test_exact_duplicates_count_as_redundant():
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(100, 64))
+    features = np.concatenate([base, base[:60]])  # 60 augmented-duplicate pairs: 120 of 160 frames
+    assert estimate_redundancy(features, rng).score == pytest.approx(120 / 160)
+
+
+def estimate(score):
+    return RedundancyEstimate(score, 0.5, 0.5, 1.0, None, 1000)
+
+
+@pytest.mark.parametrize(
+    "score, budget, flips, method",
+    [
+        (0.82, "2-2", True, "coreset"),  # redundant, low budget
+        (0.82, "10-10", True, "coreset"),  # redundant, high budget
+        (0.10, "2-2", True, "random"),  # diverse, low budget
+        (0.10, "10-10", True, "equal"),  # diverse, high budget, flips preserve labels
+        (0.10, "10-10", False, "entropy"),  # diverse, high budget, no flips
+    ],
+)
+def test_policy_follows_table_7(score, budget, flips, method):
+    choice = choose_acquisition(estimate(score), Budget.parse(budget), 1000, flips_make_sense=flips)
+    assert choice.method == method
+    assert choice.redundant == (score >= 0.5)
+
+
+def test_policy_says_why():
+    choice = choose_acquisition(estimate(0.82), Budget.parse("10-10"), 1000)
+    assert choice.reason.startswith("pool is redundant (0.82 of frames have a near-duplicate neighbour")
+    assert "Coreset" in choice.reason
+    assert "random" in choose_acquisition(estimate(0.1), Budget.parse("2-2"), 1000).reason
+
+
+def test_low_budget_threshold():
+    assert is_low_budget(Budget.parse("5-5"), 10_000)  # 5 % of the pool
+    assert not is_low_budget(Budget.parse("6-6"), 10_000)
+    assert is_low_budget(Budget.parse("10-10"), 400)  # only 40 frames per cycle
+    assert not is_low_budget(Budget.parse("10-10"), 500)
+    assert not is_low_budget(Budget.parse("5-5"), 10_000, PolicyConfig(low_budget_max_fraction=0.04))
