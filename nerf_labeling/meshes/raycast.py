@@ -53,3 +53,10 @@ class MeshRaycaster:
         rays = np.concatenate([origins, directions], axis=1).astype(np.float32)
         hits = self._scene.cast_rays(self._tensor(rays))
         return hits["t_hit"].numpy().astype(np.float32)
+
+    def surface_distances(self, points: FloatArray) -> np.ndarray:
+        """``(N, 3)`` points in the mesh's frame -> ``(N,)`` float64 unsigned distance to the surface, metres."""
+        points = np.asarray(points, dtype=np.float32).reshape(-1, 3)
+        if len(points) == 0:
+            return np.zeros(0)
+        return self._scene.compute_distance(self._tensor(points)).numpy().astype(np.float64)
