@@ -37,3 +37,10 @@ def refine_object_task(job_id: int) -> None:
     from annotate.services.labels import refine_object
 
     run_job(job_id, lambda job, reporter: refine_object(job=job, reporter=reporter))
+
+
+@shared_task
+def export_dataset_task(job_id: int) -> None:
+    from annotate.services.exports import run_export
+
+    run_job(job_id, lambda job, reporter: run_export(job=job, reporter=reporter))

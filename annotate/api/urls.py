@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from annotate.api import scene_views, views
+from annotate.api import queue_views, scene_views, views
 
 app_name = "api"
 
@@ -44,6 +44,13 @@ urlpatterns = [
     path("objects/<int:object_id>/refine/", scene_views.ObjectRefineView.as_view(), name="object-refine"),
     path("captures/<int:capture_id>/render/", scene_views.RenderLabelsView.as_view(), name="capture-render"),
     path("frames/<int:frame_id>/labels/", scene_views.FrameLabelsView.as_view(), name="frame-labels"),
+    path("frames/<int:frame_id>/review/", queue_views.FrameReviewView.as_view(), name="frame-review"),
+    path("projects/<int:project_id>/batches/", queue_views.BatchListView.as_view(), name="batch-list"),
+    path("batches/<int:batch_id>/", queue_views.BatchDetailView.as_view(), name="batch-detail"),
+    path("batches/<int:batch_id>/assign/", queue_views.BatchAssignView.as_view(), name="batch-assign"),
+    path("batches/<int:batch_id>/next/", queue_views.BatchNextFrameView.as_view(), name="batch-next"),
+    path("export-formats/", queue_views.ExportFormatsView.as_view(), name="export-formats"),
+    path("projects/<int:project_id>/exports/", queue_views.ExportListView.as_view(), name="export-list"),
     path(
         "frames/<int:frame_id>/overlay/<str:layer>/",
         scene_views.FrameOverlayView.as_view(),

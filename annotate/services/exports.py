@@ -1,0 +1,158 @@
+"""Dataset exports as jobs: check the request up front, stream the frames into a zip, publish it whole."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import QuerySet
+
+from annotate.errors import UserFacingError
+from annotate.frame_data import frame_camera
+from annotate.models import Batch, Export, Frame, Job, JobKind, Project, SceneObject
+from annotate.models.captures import ReviewStatus
+from annotate.services.jobs import JobReporter, start_job
+
+FRAME_SELECTIONS = "all, accepted, batch:<id> or status:<pending|accepted|rejected|fixed>"
+
+
+def select_frames(project: Project, selection: str) -> QuerySet[Frame]:
+    """The frames a selection names, in capture and sequence order."""
+    frames = Frame.objects.filter(capture__project=project)
+    if selection == "all":
+        pass
+    elif selection == "accepted":
+        frames = frames.filter(review_status=ReviewStatus.ACCEPTED)
+    elif selection.startswith("status:") and selection[7:] in ReviewStatus.values:
+        frames = frames.filter(review_status=selection[7:])
+    elif selection.startswith("batch:") and selection[6:].isdigit():
+        batch = Batch.objects.filter(project=project, pk=int(selection[6:])).first()
+        if batch is None:
+            raise UserFacingError(f"Batch {selection[6:]} is not a batch of this project.")
+        frames = frames.filter(batch_items__batch=batch)
+    else:
+        raise UserFacingError(f"Unknown frame selection {selection!r}; choose {FRAME_SELECTIONS}.")
+    return frames.select_related("capture").order_by("capture_id", "index")
+
+
+def export_format(name: str):
+    """The registered format ``name`` (an ExportError naming the known ones otherwise)."""
+    from annotate.formats import all_formats  # noqa: F401 - registers every format
+    from annotate.formats.registry import get_format
+
+    return get_format(name)
+
+
+def export_format_names() -> list[str]:
+    from annotate.formats import all_formats  # noqa: F401 - registers every format
+    from annotate.formats.registry import FORMATS
+
+    return sorted(FORMATS)
+
+
+def _spec(project: Project, options: dict):
+    from annotate.formats.records import ExportClass, ExportSpec
+
+    classes = [ExportClass(id=c.class_id, name=c.name) for c in project.label_classes.all()]
+    kitti_types = {c.name: c.kitti_type for c in project.label_classes.all() if c.kitti_type}
+    options = {"kitti_types": kitti_types, **options}
+    return ExportSpec.from_options(classes, options, object_models=_object_models(project))
+
+
+def _object_models(project: Project) -> dict:
+    """Class id -> the mesh of that class's first mesh object (BOP writes poses of object models)."""
+    models = {}
+    rows = SceneObject.objects.filter(capture__project=project).exclude(mesh_file="").select_related("label_class")
+    for row in rows.order_by("label_class__class_id", "capture_id", "instance_id"):
+        if row.label_class.class_id not in models:
+            with row.mesh_file.open("rb") as handle:
+                models[row.label_class.class_id] = _trimesh(handle.read(), Path(row.mesh_file.name).suffix)
+    return models
+
+
+def _trimesh(data: bytes, suffix: str):
+    import io
+
+    import trimesh
+
+    return trimesh.load(io.BytesIO(data), file_type=suffix.lstrip("."), force="mesh", process=False)
+
+
+def start_export(*, project: Project, user, format_name: str, selection: str = "all", options=None) -> Job:
+    """Check the request (format, options, a non-empty selection whose frames all have labels), start the job."""
+    from annotate.tasks import export_dataset_task
+
+    options = dict(options or {})
+    chosen = export_format(format_name)
+    spec = _spec(project, options)
+    if chosen.check is not None:
+        chosen.check(spec)
+    frames = select_frames(project, selection)
+    total = frames.count()
+    if total == 0:
+        raise UserFacingError(f"The selection {selection!r} holds no frames.")
+    unlabeled = frames.filter(labels__isnull=True).count()
+    if unlabeled:
+        raise UserFacingError(
+            f"{unlabeled} of the {total} selected frames have no rendered labels; render the captures' "
+            "labels first, or export only accepted frames."
+        )
+    with transaction.atomic():
+        job = start_job(
+            kind=JobKind.EXPORT, target=f"project:{project.pk}:{format_name}:{selection}", project=project,
+            user=user, params={"format": format_name, "selection": selection, "options": options},
+            task=export_dataset_task,
+        )
+        Export.objects.create(project=project, job=job, format=format_name, frame_selection=selection, options=options)
+    return job
+
+
+def _export_frames(frames: QuerySet[Frame]):
+    from annotate.formats.records import ExportFrame
+    from annotate.services.labels import read_frame_labels
+
+    for frame in frames.iterator(chunk_size=200):
+        yield ExportFrame(
+            frame_id=frame.pk,
+            file_name=f"capture_{frame.capture_id}/{Path(frame.file_name).name}",
+            image=lambda frame=frame: _read(frame.image),
+            camera=frame_camera(frame),
+            labels=lambda frame=frame: read_frame_labels(frame),
+            scene_id=frame.capture_id,
+        )
+
+
+def _read(field_file) -> bytes:
+    with field_file.open("rb") as handle:
+        return handle.read()
+
+
+def run_export(*, job: Job, reporter: JobReporter) -> dict:
+    from annotate.formats.export import write_export
+
+    project = job.project
+    params = job.params
+    frames = select_frames(project, params["selection"])
+    total = frames.count()
+    spec = _spec(project, params["options"])
+
+    def progress(done: int, of: int | None) -> None:
+        reporter.progress(done / max(of or total, 1), f"Wrote {done} of {of or total} frames")
+
+    scratch = Path(settings.VAR_DIR) / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="export-", dir=scratch) as workdir:
+        zip_path = Path(workdir) / f"{project.name}-{params['format']}.zip"
+        write_export(params["format"], _export_frames(frames), spec, zip_path, progress=progress, total=total)
+        size = zip_path.stat().st_size
+        with open(zip_path, "rb") as handle:
+            name = default_storage.save(f"exports/{project.pk}/job-{job.pk}/{_safe(zip_path.name)}", File(handle))
+    Job.objects.filter(pk=job.pk).update(artifact=name)
+    return {"frames": total, "bytes": size, "format": params["format"], "file": name.rsplit("/", 1)[-1]}
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)

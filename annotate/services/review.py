@@ -1,0 +1,124 @@
+"""Batches of frames assigned to annotators, the next-frame queue, and frame reviews.
+
+The queue hands each annotator the next unreviewed frame of a batch and locks it to them with
+``select_for_update(skip_locked=True)``, so two annotators asking at once never get the same frame.
+A lock older than :data:`LOCK_TIMEOUT` is given to the next annotator who asks.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from annotate.errors import PermissionDeniedError, UserFacingError
+from annotate.models import Batch, BatchFrame, Frame, FrameScore, Membership, Project, Review
+from annotate.models.review import ReviewDecision
+
+LOCK_TIMEOUT = timedelta(minutes=30)
+
+
+def review_frame(*, frame: Frame, user, decision: str, note: str = "") -> Review:
+    """Record ``user``'s decision on ``frame``; it ends any batch lock on the frame."""
+    if decision not in ReviewDecision.values:
+        raise UserFacingError(f"decision must be one of {', '.join(ReviewDecision.values)}.")
+    if decision == ReviewDecision.REJECT and not note.strip():
+        raise UserFacingError("Say why the frame is rejected: add a note.")
+    with transaction.atomic():
+        review = Review.objects.create(frame=frame, reviewer=user, decision=decision, note=note.strip())
+        Frame.objects.filter(pk=frame.pk).update(review_status=decision)
+        BatchFrame.objects.filter(frame=frame).update(done=True, locked_by=None, locked_at=None)
+    return review
+
+
+def _members(project: Project, usernames) -> list:
+    users = []
+    for username in usernames or []:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None or not Membership.objects.filter(project=project, user=user).exists():
+            raise UserFacingError(f"{username!r} is not a member of {project.name!r}.")
+        users.append(user)
+    return users
+
+
+def create_batch(
+    *, project: Project, user, name: str, frame_ids=None, al_round=None, size: int | None = None,
+    assignees=(),
+) -> Batch:
+    """A batch of the given frames, or of the ``size`` best picks of an active-learning round."""
+    name = (name or "").strip() or f"Batch {timezone.now():%Y-%m-%d %H:%M}"
+    if al_round is not None:
+        picks = FrameScore.objects.filter(al_round=al_round, rank__isnull=False).order_by("rank")
+        if size is not None:
+            picks = picks[: int(size)]
+        items = [(pick.frame_id, pick.reason) for pick in picks]
+    else:
+        ids = [int(i) for i in frame_ids or []]
+        found = set(Frame.objects.filter(pk__in=ids, capture__project=project).values_list("pk", flat=True))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise UserFacingError(f"Frames {missing[:10]} are not frames of this project.")
+        items = [(frame_id, "") for frame_id in dict.fromkeys(ids)]
+    if not items:
+        raise UserFacingError("A batch needs at least one frame.")
+    users = _members(project, assignees)
+    with transaction.atomic():
+        batch = Batch.objects.create(project=project, name=name[:200], al_round=al_round, created_by=user)
+        BatchFrame.objects.bulk_create(
+            BatchFrame(batch=batch, frame_id=frame_id, position=position, reason=reason[:500])
+            for position, (frame_id, reason) in enumerate(items)
+        )
+        batch.assignees.set(users)
+    return batch
+
+
+def assign_batch(*, batch: Batch, assignees) -> Batch:
+    batch.assignees.set(_members(batch.project, assignees))
+    return batch
+
+
+def next_frame(*, batch: Batch, user) -> BatchFrame | None:
+    """Lock and return the next frame of ``batch`` for ``user`` (theirs again if they hold one)."""
+    if not batch.assignees.filter(pk=user.pk).exists():
+        raise PermissionDeniedError(f"{user.username} is not assigned to batch {batch.name!r}.")
+    stale = timezone.now() - LOCK_TIMEOUT
+    with transaction.atomic():
+        held = BatchFrame.objects.filter(batch=batch, done=False, locked_by=user).order_by("position").first()
+        if held is not None:
+            return held
+        item = (
+            BatchFrame.objects.select_for_update(skip_locked=True)
+            .filter(batch=batch, done=False)
+            .filter(Q(locked_by__isnull=True) | Q(locked_at__lt=stale))
+            .order_by("position")
+            .first()
+        )
+        if item is None:
+            return None
+        item.locked_by = user
+        item.locked_at = timezone.now()
+        item.save(update_fields=["locked_by", "locked_at"])
+        return item
+
+
+def batch_progress(batch: Batch) -> dict:
+    """Per assignee: frames they reviewed in this batch and frames they hold; plus the batch totals."""
+    total = batch.items.count()
+    done = batch.items.filter(done=True).count()
+    frame_ids = batch.items.values("frame_id")
+    reviewed = dict(
+        Review.objects.filter(frame_id__in=frame_ids, created_at__gte=batch.created_at)
+        .values_list("reviewer__username")
+        .annotate(n=Count("frame_id", distinct=True))
+    )
+    holding = dict(
+        batch.items.filter(done=False, locked_by__isnull=False).values_list("locked_by__username").annotate(n=Count("pk"))
+    )
+    people = {u.username for u in batch.assignees.all()} | set(reviewed) - {None}
+    return {
+        "total": total,
+        "done": done,
+        "by_annotator": {name: {"reviewed": reviewed.get(name, 0), "holding": holding.get(name, 0)} for name in sorted(people)},
+    }
