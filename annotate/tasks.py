@@ -44,3 +44,10 @@ def export_dataset_task(job_id: int) -> None:
     from annotate.services.exports import run_export
 
     run_job(job_id, lambda job, reporter: run_export(job=job, reporter=reporter))
+
+
+@shared_task
+def active_learning_round_task(job_id: int) -> None:
+    from annotate.services.active_learning import run_round
+
+    run_job(job_id, lambda job, reporter: run_round(job=job, reporter=reporter))

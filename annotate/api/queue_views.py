@@ -1,4 +1,4 @@
-"""REST endpoints for review, batches and the next-frame queue, and dataset exports."""
+"""REST endpoints for active-learning rounds, review, batches and the next-frame queue, and exports."""
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -8,7 +8,8 @@ from annotate import selectors
 from annotate.api.pagination import paginate
 from annotate.api.serializers import FrameSerializer, JobSerializer
 from annotate.errors import NotFoundError
-from annotate.models import Batch
+from annotate.models import ActiveLearningRound, Batch
+from annotate.services import active_learning as al_services
 from annotate.services import exports as export_services
 from annotate.services import review as review_services
 
@@ -151,3 +152,36 @@ class ExportListView(APIView):
         )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
+
+
+class RoundRequestSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(list(al_services.METHODS), default="auto")
+    batch_size = serializers.IntegerField(min_value=1, default=10)
+    from_scratch = serializers.BooleanField(default=False)
+    seed = serializers.IntegerField(default=0)
+
+
+class RoundListView(APIView):
+    @extend_schema(responses=inline_serializer("Round", {"id": serializers.IntegerField()}, many=True))
+    def get(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id)
+        rounds = project.al_rounds.select_related("scoring_model")
+        return Response([al_services.round_payload(r, limit=0) for r in rounds])
+
+    @extend_schema(request=RoundRequestSerializer, responses={202: JobSerializer})
+    def post(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id, manager=True)
+        body = RoundRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = al_services.start_round(project=project, user=request.user, **body.validated_data)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RoundDetailView(APIView):
+    @extend_schema(responses=inline_serializer("RoundDetail", {"id": serializers.IntegerField()}))
+    def get(self, request, round_id: int):
+        al_round = ActiveLearningRound.objects.select_related("scoring_model").filter(pk=round_id).first()
+        if al_round is None:
+            raise NotFoundError(f"Round {round_id} not found.")
+        selectors.project_for(request.user, al_round.project_id)
+        return Response(al_services.round_payload(al_round))

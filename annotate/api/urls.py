@@ -49,6 +49,8 @@ urlpatterns = [
     path("batches/<int:batch_id>/", queue_views.BatchDetailView.as_view(), name="batch-detail"),
     path("batches/<int:batch_id>/assign/", queue_views.BatchAssignView.as_view(), name="batch-assign"),
     path("batches/<int:batch_id>/next/", queue_views.BatchNextFrameView.as_view(), name="batch-next"),
+    path("projects/<int:project_id>/al-rounds/", queue_views.RoundListView.as_view(), name="round-list"),
+    path("al-rounds/<int:round_id>/", queue_views.RoundDetailView.as_view(), name="round-detail"),
     path("export-formats/", queue_views.ExportFormatsView.as_view(), name="export-formats"),
     path("projects/<int:project_id>/exports/", queue_views.ExportListView.as_view(), name="export-list"),
     path(

@@ -169,6 +169,8 @@ class FrameListView(APIView):
     def get(self, request, capture_id: int):
         capture = selectors.capture_for(request.user, capture_id)
         frames = selectors.frames_of(capture, review_status=request.query_params.get("review_status"))
+        if batch := request.query_params.get("batch"):
+            frames = frames.filter(batch_items__batch_id=batch)
         return paginate(request, frames, s.FrameSerializer)
 
 

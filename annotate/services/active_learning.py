@@ -1,0 +1,188 @@
+"""Active-learning rounds: update the scoring model on accepted labels, score the pool, rank frames.
+
+A round is a job. It trains the project's segmentation model on the rendered class masks of accepted
+frames (continuing from the previous round's weights, ActiveAnno3D's continuous training, unless
+``from_scratch``), estimates how redundant the pool is, lets the policy pick the method when asked for
+``auto``, and stores every candidate's score with the reason for each pick.
+"""
+from __future__ import annotations
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image
+
+from annotate.errors import UserFacingError
+from annotate.frame_data import frame_image
+from annotate.models import ActiveLearningRound, Frame, FrameScore, Job, JobKind, Project, ScoringModel
+from annotate.models.captures import CaptureStatus, ReviewStatus
+from annotate.services.jobs import JobReporter, start_job
+
+METHODS = ("auto", "random", "entropy", "equal", "bald", "coreset")
+#: Frames are scored at this size (width, height): small enough for a CPU, large enough for objects.
+MODEL_IMAGE_SIZE = (64, 48)
+TRAIN_STEPS = 150
+MC_PASSES = 8
+
+
+def start_round(
+    *, project: Project, user, method: str = "auto", batch_size: int = 10, from_scratch: bool = False, seed: int = 0
+) -> Job:
+    from annotate.tasks import active_learning_round_task
+
+    if method not in METHODS:
+        raise UserFacingError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
+    if batch_size < 1:
+        raise UserFacingError("batch_size must be at least 1.")
+    pool = _pool(project)
+    if not pool.exists():
+        raise UserFacingError("No unreviewed frames to rank: ingest a capture, or all frames are reviewed.")
+    if method in ("entropy", "equal", "bald") and not _labelled(project).exists():
+        raise UserFacingError(
+            f"{method} needs a scoring model trained on accepted frames with labels; accept some frames "
+            "first, or use random, coreset or auto for the first round."
+        )
+    with transaction.atomic():
+        return start_job(
+            kind=JobKind.AL_ROUND, target=f"project:{project.pk}", project=project, user=user,
+            params={"method": method, "batch_size": batch_size, "from_scratch": from_scratch, "seed": seed},
+            task=active_learning_round_task,
+        )
+
+
+def _frames(project: Project):
+    return Frame.objects.filter(capture__project=project, capture__status=CaptureStatus.READY)
+
+
+def _pool(project: Project):
+    return _frames(project).filter(review_status=ReviewStatus.PENDING).order_by("capture_id", "index")
+
+
+def _labelled(project: Project):
+    return _frames(project).filter(review_status=ReviewStatus.ACCEPTED, labels__isnull=False).order_by("capture_id", "index")
+
+
+def _small_image(frame: Frame) -> np.ndarray:
+    return np.asarray(Image.fromarray(frame_image(frame)).resize(MODEL_IMAGE_SIZE, Image.BILINEAR))
+
+
+def _small_mask(frame: Frame) -> np.ndarray:
+    from annotate.services.labels import read_frame_labels
+
+    mask = read_frame_labels(frame).category_mask
+    return np.asarray(Image.fromarray(mask.astype(np.int32)).resize(MODEL_IMAGE_SIZE, Image.NEAREST)).astype(np.int64)
+
+
+def run_round(*, job: Job, reporter: JobReporter) -> dict:
+    from active.acquisition import gather_inputs, make_acquisition
+    from active.budget_curves import Budget
+    from active.policy import choose_acquisition
+    from active.redundancy import estimate_redundancy
+
+    project, params = job.project, job.params
+    rng = np.random.default_rng(params["seed"])
+    pool, labelled = list(_pool(project)), list(_labelled(project))
+    if not pool:
+        raise UserFacingError("No unreviewed frames to rank.")
+    batch_size = min(int(params["batch_size"]), len(pool))
+    reporter.progress(0.05, f"Loading {len(pool)} pool frames and {len(labelled)} labelled frames", force=True)
+    pool_images = np.stack([_small_image(f) for f in pool])
+    labelled_images = np.stack([_small_image(f) for f in labelled]) if labelled else np.zeros((0, *pool_images.shape[1:]), np.uint8)
+
+    reporter.progress(0.2, "Updating the scoring model", force=True)
+    model, model_row, quality = _updated_model(project, labelled, labelled_images, from_scratch=params["from_scratch"])
+
+    reporter.progress(0.5, "Estimating the pool's redundancy", force=True)
+    features = model.features(pool_images)
+    redundancy = estimate_redundancy(
+        features, rng, sequence_ids=np.array([f.capture_id for f in pool]), positions=np.array([f.index for f in pool])
+    )
+    method, reason = params["method"], ""
+    if method == "auto":
+        labelled_share = max(len(labelled) / (len(pool) + len(labelled)), 1e-6)
+        choice = choose_acquisition(redundancy, Budget(min(labelled_share, 1.0), batch_size / len(pool)), len(pool))
+        method, reason = choice.method, choice.reason
+        if method in ("entropy", "equal", "bald") and not labelled:
+            method, reason = "random", reason + "; but no frame is accepted yet, so random for this first round"
+    else:
+        reason = f"{method} chosen by the manager"
+
+    reporter.progress(0.6, f"Scoring {len(pool)} frames with {method}", force=True)
+    acquisition = make_acquisition(method, rng=rng) if method == "random" else make_acquisition(method)
+    inputs = gather_inputs(model, pool_images, acquisition.needs, labelled_images=labelled_images, mc_passes=MC_PASSES)
+    selection = acquisition.select(inputs, batch_size)
+    all_scores = acquisition.score(inputs) if hasattr(acquisition, "score") else None
+    reporter.progress(0.9, "Saving the ranking", force=True)
+    al_round = _save_round(job, project, params, method, reason, redundancy, model_row, quality, pool, selection, all_scores)
+    return {"round": al_round.pk, "method": method, "reason": reason, "redundancy": redundancy.score,
+            "picked": len(selection), "model_version": model.version, **quality}
+
+
+def _updated_model(project: Project, labelled: list[Frame], labelled_images: np.ndarray, *, from_scratch: bool):
+    """The model for this round: the last one, trained further on the labelled frames (or from scratch)."""
+    from active.metrics import confusion_matrix, mean_iou
+    from active.models.segmentation_model import SegmentationModel, SegmentationModelConfig
+
+    n_classes = 1 + max([c.class_id for c in project.label_classes.all()] or [1])
+    previous = project.scoring_models.order_by("-version").first()
+    model = None
+    if previous is not None and not from_scratch:
+        with previous.weights.open("rb") as handle:
+            model = SegmentationModel.from_bytes(handle.read())
+        if model.config.n_classes != n_classes:
+            model = None  # classes were added: the old head does not fit
+    if model is None:
+        model = SegmentationModel.untrained(SegmentationModelConfig(n_classes=n_classes, seed=project.pk))
+        if previous is not None:
+            model.model_version = previous.version
+    if not labelled:
+        return model, None, {"labelled_frames": 0}
+    masks = np.stack([_small_mask(f) for f in labelled])
+    model = model.fit(labelled_images, masks, steps=TRAIN_STEPS, from_scratch=from_scratch)
+    predicted = model.predict_proba(labelled_images).argmax(axis=1)
+    quality = {"labelled_frames": len(labelled),
+               "train_miou": round(float(mean_iou(confusion_matrix(masks, predicted, n_classes))), 4)}
+    row = ScoringModel.objects.create(
+        project=project, version=model.model_version, metrics=quality,
+        weights=ContentFile(model.to_bytes(), name=f"model-v{model.model_version}.pt"),
+    )
+    return model, row, quality
+
+
+def _save_round(job, project, params, method, reason, redundancy, model_row, quality, pool, selection, all_scores):
+    picked = {int(index): (rank, float(score), text) for rank, (index, score, text) in
+              enumerate(zip(selection.indices, selection.scores, selection.reasons), start=1)}
+    with transaction.atomic():
+        ActiveLearningRound.objects.filter(job=job).delete()  # a rerun of the job replaces its round
+        al_round = ActiveLearningRound.objects.create(
+            project=project, job=job, requested_method=params["method"], method=method, reason=reason,
+            redundancy=redundancy.score, batch_size=params["batch_size"], scoring_model=model_row,
+            metrics={**quality, "redundancy_threshold": redundancy.threshold,
+                     "sequence_share": redundancy.sequence_share},
+        )
+        rows = []
+        for position, frame in enumerate(pool):
+            if position in picked:
+                rank, score, text = picked[position]
+                rows.append(FrameScore(al_round=al_round, frame=frame, score=score, rank=rank, reason=text[:500]))
+            elif all_scores is not None:
+                rows.append(FrameScore(al_round=al_round, frame=frame, score=float(all_scores[position])))
+        FrameScore.objects.bulk_create(rows, batch_size=1000)
+    return al_round
+
+
+def round_payload(al_round: ActiveLearningRound, *, limit: int | None = None) -> dict:
+    picks = al_round.scores.filter(rank__isnull=False).select_related("frame").order_by("rank")
+    if limit:
+        picks = picks[:limit]
+    return {
+        "id": al_round.pk, "job": al_round.job_id, "requested_method": al_round.requested_method,
+        "method": al_round.method, "reason": al_round.reason, "redundancy": al_round.redundancy,
+        "batch_size": al_round.batch_size, "metrics": al_round.metrics, "created_at": al_round.created_at,
+        "model_version": al_round.scoring_model.version if al_round.scoring_model_id else None,
+        "picks": [
+            {"frame": s.frame_id, "capture": s.frame.capture_id, "index": s.frame.index, "score": s.score,
+             "rank": s.rank, "reason": s.reason, "thumbnail_url": f"/api/frames/{s.frame_id}/thumbnail/"}
+            for s in picks
+        ],
+    }
