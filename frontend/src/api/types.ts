@@ -1,0 +1,155 @@
+/** Shapes of the API's answers (docs/API.md; the OpenAPI schema at /api/schema/ is the authority). */
+
+export type Role = "manager" | "annotator";
+export type Matrix4Rows = number[][];
+
+export interface Me {
+  id: number;
+  username: string;
+  projects: Record<string, Role>;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  description: string;
+  role: Role | null;
+  capture_count: number;
+}
+
+export interface Member {
+  username: string;
+  role: Role;
+  joined_at?: string;
+}
+
+export interface LabelClass {
+  id: number;
+  name: string;
+  class_id: number;
+  color: string;
+  kitti_type: string;
+}
+
+export interface Capture {
+  id: number;
+  project: number;
+  name: string;
+  status: string;
+  error: string;
+  frame_count: number | null;
+  created_at?: string;
+}
+
+export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export interface Job {
+  id: number;
+  kind: string;
+  status: JobStatus;
+  progress: number;
+  message: string;
+  error: string;
+  result: Record<string, any> | null;
+  artifact_url: string | null;
+  created_at?: string;
+  created_by?: string | null;
+  params?: Record<string, unknown>;
+}
+
+export interface Frame {
+  id: number;
+  capture: number;
+  index: number;
+  file_name?: string;
+  width: number;
+  height: number;
+  fx: number;
+  fy: number;
+  cx: number;
+  cy: number;
+  camera_to_world: Matrix4Rows;
+  review_status: string;
+  image_url: string;
+  thumbnail_url: string;
+  labels_url?: string;
+  confidence?: number | null;
+  review_note?: string;
+}
+
+export interface Field {
+  id: number;
+  backend: string;
+  preset: string;
+  metrics: Record<string, number>;
+  created_at: string;
+  preview_url: string | null;
+  cameras_url: string | null;
+}
+
+export interface SceneObject {
+  id: number;
+  instance_id: number;
+  kind: "box" | "mesh";
+  label_class: number | null;
+  class_name?: string;
+  center: number[];
+  size: number[];
+  rotation: number[][];
+  mesh_url: string | null;
+  fit: Record<string, number> | null;
+  version: number;
+  updated_by?: string | null;
+  updated_at?: string;
+}
+
+export interface ObjectLabel {
+  instance_id: number;
+  class_id: number;
+  class_name: string;
+  modal_box: number[] | null;
+  amodal_box: number[] | null;
+  visible_fraction: number;
+  truncation?: number;
+  confidence?: number;
+}
+
+export interface FrameLabels {
+  objects: ObjectLabel[];
+  stale: boolean;
+}
+
+export interface Pick {
+  frame: number;
+  index: number;
+  thumbnail_url: string;
+  score: number;
+  rank: number;
+  reason?: string;
+}
+
+export interface AlRound {
+  id: number;
+  method: string;
+  reason: string;
+  redundancy: number | null;
+  model_version: number | null;
+  metrics: Record<string, number> | null;
+  picks: Pick[];
+  job?: number | Job | null;
+  created_at?: string;
+}
+
+export interface Batch {
+  id: number;
+  name: string;
+  frames: number[];
+  assignees?: string[];
+  progress: Record<string, { done: number; total: number }>;
+  al_round?: number | null;
+}
+
+export interface ExportFormat {
+  name: string;
+  description: string;
+}

@@ -1,0 +1,135 @@
+/** Manager dashboard: active-learning rounds (method or auto with its reason), picks, batches and progress. */
+import { useState } from "preact/hooks";
+import { api, items } from "../api/client";
+import type { AlRound, Batch, Job, Member, Project } from "../api/types";
+import { Empty, ErrorMessage, ProgressBar } from "../ui/feedback";
+import { html } from "../ui/html";
+import { JobPanel } from "../ui/JobPanel";
+import { LineChart } from "../ui/LineChart";
+import { useResource } from "../ui/useResource";
+
+const METHODS = ["auto", "random", "entropy", "equal", "bald", "coreset"];
+
+/** The metric keys that rounds report, the quality ones first. */
+export function metricKeys(rounds: AlRound[]): string[] {
+  const keys = new Set<string>();
+  for (const r of rounds) for (const [k, v] of Object.entries(r.metrics ?? {})) if (typeof v === "number") keys.add(k);
+  const preferred = ["miou", "mIoU", "map", "mAP", "accuracy", "quality", "auc"];
+  return [...keys].sort((a, b) => (preferred.includes(b) ? 1 : 0) - (preferred.includes(a) ? 1 : 0));
+}
+
+export function DashboardPage({ projectId }: { projectId: number }) {
+  const project = useResource(() => api.get<Project>(`/api/projects/${projectId}/`), [projectId]);
+  const rounds = useResource(() => api.get<any>(`/api/projects/${projectId}/al-rounds/?limit=1000`).then(items) as Promise<AlRound[]>, [projectId]);
+  const batches = useResource(() => api.get<any>(`/api/projects/${projectId}/batches/?limit=1000`).then(items) as Promise<Batch[]>, [projectId]);
+  const members = useResource(() => api.get<any>(`/api/projects/${projectId}/members/`).then(items) as Promise<Member[]>, [projectId]);
+  const [method, setMethod] = useState("auto");
+  const [batchSize, setBatchSize] = useState(10);
+  const [jobId, setJobId] = useState<number | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const [roundId, setRoundId] = useState<number | null>(null);
+  const [metric, setMetric] = useState("");
+  const start = () => {
+    setError(null);
+    api.post<Job>(`/api/projects/${projectId}/al-rounds/`, { method, batch_size: batchSize }).then((j) => setJobId(j.id), setError);
+  };
+  const list = [...(rounds.data ?? [])].sort((a, b) => a.id - b.id);
+  const round = list.find((r) => r.id === roundId) ?? list[list.length - 1];
+  const keys = metricKeys(list);
+  const shownMetric = metric || keys[0];
+  const annotators = (members.data ?? []).map((m) => m.username);
+  return html`<section class="page dashboard">
+    <div class="crumbs"><a href="/app/">Projects</a> › <a href=${`/app/projects/${projectId}`} class="ellipsis">${project.data?.name ?? projectId}</a> › Dashboard</div>
+    <h1>Active learning</h1>
+    <div class="columns">
+      <div class="column wide">
+        <div class="panel">
+          <h2>Start a round</h2>
+          <div class="inline-form">
+            <label>Method <select value=${method} onChange=${(e: any) => setMethod(e.target.value)} aria-label="Method">
+              ${METHODS.map((m) => html`<option value=${m}>${m}</option>`)}</select></label>
+            <label>Batch size <input type="number" min="1" value=${batchSize} onInput=${(e: any) => setBatchSize(Number(e.target.value))} /></label>
+            <button onClick=${start}>Start round</button>
+          </div>
+          <${ErrorMessage} error=${error} what="Start round" />
+          <${JobPanel} jobId=${jobId} title="Active-learning round" onEnd=${() => { rounds.reload(); setRoundId(null); }} />
+        </div>
+        <${ErrorMessage} error=${rounds.error} what="Rounds" />
+        ${round ? html`<${RoundView} round=${round} rounds=${list} onPick=${setRoundId} projectId=${projectId}
+          annotators=${annotators} onBatch=${batches.reload} />` : rounds.data ? html`<${Empty}>No rounds yet.<//>` : null}
+      </div>
+      <div class="column">
+        <div class="panel">
+          <h2>Model quality per round</h2>
+          ${keys.length > 1 ? html`<select value=${shownMetric} onChange=${(e: any) => setMetric(e.target.value)} aria-label="Metric">
+            ${keys.map((k) => html`<option value=${k}>${k}</option>`)}</select>` : null}
+          ${shownMetric ? html`<${LineChart} points=${list.map((r, i) => [i + 1, r.metrics?.[shownMetric] ?? null])} xLabel="round" yLabel=${shownMetric} width=${330} />`
+            : html`<${Empty}>No quality figures yet.<//>`}
+        </div>
+        <${Batches} batches=${batches.data} error=${batches.error} annotators=${annotators} reload=${batches.reload} />
+      </div>
+    </div>
+  </section>`;
+}
+
+function RoundView({ round, rounds, onPick, projectId, annotators, onBatch }: {
+  round: AlRound; rounds: AlRound[]; onPick: (id: number) => void; projectId: number; annotators: string[]; onBatch: () => void;
+}) {
+  const [size, setSize] = useState(Math.min(10, round.picks?.length || 10));
+  const [name, setName] = useState("");
+  const [assignees, setAssignees] = useState<string[]>([]);
+  const [error, setError] = useState<Error | null>(null);
+  const [made, setMade] = useState<string | null>(null);
+  const make = () => {
+    setError(null);
+    api.post<Batch>(`/api/projects/${projectId}/batches/`, { name: name || `Round ${round.id} top ${size}`, al_round: round.id, size, assignees })
+      .then((b) => { setMade(`Batch "${b.name}" made with ${b.frames?.length ?? size} frames.`); onBatch(); }, setError);
+  };
+  return html`<div class="panel round" data-round=${round.id}>
+    <div class="title-row"><h2>Round ${round.id}</h2>
+      <select value=${round.id} onChange=${(e: any) => onPick(Number(e.target.value))} aria-label="Round">
+        ${rounds.map((r) => html`<option value=${r.id}>round ${r.id} · ${r.method}</option>`)}</select></div>
+    <div class="policy"><strong>${round.method}</strong>${round.reason ? html` — <span class="reason">${round.reason}</span>` : null}</div>
+    <div class="muted small-text">redundancy ${round.redundancy?.toFixed?.(3) ?? "–"} · model v${round.model_version ?? "–"}
+      ${Object.entries(round.metrics ?? {}).map(([k, v]) => ` · ${k} ${typeof v === "number" ? v.toFixed(3) : v}`)}</div>
+    <div class="picks">${(round.picks ?? []).map((p) => html`<div class=${`pick ${p.rank <= size ? "in-batch" : ""}`} title=${p.reason ?? ""}>
+      <img src=${p.thumbnail_url} alt=${`frame ${p.index}`} loading="lazy" />
+      <div class="small-text">#${p.rank} · frame ${p.index}</div><div class="small-text mono">${p.score.toFixed(4)}</div>
+    </div>`)}</div>
+    <div class="inline-form">
+      <input placeholder="Batch name" value=${name} onInput=${(e: any) => setName(e.target.value)} />
+      <label>Top N <input type="number" min="1" max=${round.picks?.length || undefined} value=${size} onInput=${(e: any) => setSize(Number(e.target.value))} /></label>
+      <${AssigneePicker} annotators=${annotators} value=${assignees} onChange=${setAssignees} />
+      <button onClick=${make}>Make batch</button>
+    </div>
+    ${made ? html`<div class="ok">${made}</div>` : null}
+    <${ErrorMessage} error=${error} what="Make batch" />
+  </div>`;
+}
+
+function AssigneePicker({ annotators, value, onChange }: { annotators: string[]; value: string[]; onChange: (v: string[]) => void }) {
+  return html`<span class="assignees">${annotators.map((u) => html`<label class="ellipsis"><input type="checkbox" checked=${value.includes(u)}
+    onChange=${(e: any) => onChange(e.target.checked ? [...value, u] : value.filter((x) => x !== u))} /> ${u}</label>`)}</span>`;
+}
+
+function Batches({ batches, error, annotators, reload }: { batches?: Batch[]; error: Error | null; annotators: string[]; reload: () => void }) {
+  const [assigning, setAssigning] = useState<Record<number, string[]>>({});
+  const [actionError, setActionError] = useState<Error | null>(null);
+  const assign = (b: Batch) => api.post(`/api/batches/${b.id}/assign/`, { assignees: assigning[b.id] ?? [] }).then(reload, setActionError);
+  return html`<div class="panel batches">
+    <h2>Batches</h2>
+    <${ErrorMessage} error=${error} what="Batches" />
+    <${ErrorMessage} error=${actionError} what="Assign" />
+    ${batches?.length === 0 ? html`<${Empty}>No batches yet.<//>` : null}
+    ${batches?.map((b) => html`<div class="batch" data-batch=${b.id}>
+      <div class="title-row"><strong class="ellipsis" title=${b.name}>${b.name}</strong><span class="muted">${b.frames?.length ?? 0} frames</span></div>
+      ${Object.entries(b.progress ?? {}).map(([user, p]) => html`<div class="annotator-progress">
+        <span class="ellipsis">${user}</span><${ProgressBar} fraction=${p.total ? p.done / p.total : 0} label=${`${p.done}/${p.total}`} /></div>`)}
+      <div class="inline-form">
+        <${AssigneePicker} annotators=${annotators} value=${assigning[b.id] ?? b.assignees ?? []}
+          onChange=${(v: string[]) => setAssigning({ ...assigning, [b.id]: v })} />
+        <button class="small" onClick=${() => assign(b)}>Assign</button>
+      </div>
+    </div>`)}
+  </div>`;
+}

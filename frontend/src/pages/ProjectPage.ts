@@ -1,0 +1,106 @@
+/** A project: its captures (with upload), members and label classes; links to the dashboard and exports. */
+import { useState } from "preact/hooks";
+import { api, items, type Page } from "../api/client";
+import type { Capture, LabelClass, Me, Member, Project } from "../api/types";
+import { Empty, ErrorMessage, Loading } from "../ui/feedback";
+import { html } from "../ui/html";
+import { useResource } from "../ui/useResource";
+import { CaptureUpload } from "./CaptureUpload";
+
+export function ProjectPage({ projectId, me }: { projectId: number; me?: Me }) {
+  const project = useResource(() => api.get<Project>(`/api/projects/${projectId}/`), [projectId]);
+  const captures = useResource(
+    () => api.get<Page<Capture>>(`/api/projects/${projectId}/captures/?limit=1000`).then(items), [projectId]);
+  const isManager = project.data?.role === "manager" || me?.projects?.[projectId] === "manager";
+  return html`<section class="page">
+    <div class="crumbs"><a href="/app/">Projects</a> › <span class="ellipsis">${project.data?.name ?? projectId}</span></div>
+    <${ErrorMessage} error=${project.error} what="Project" />
+    <div class="title-row">
+      <h1 class="ellipsis" title=${project.data?.name}>${project.data?.name ?? "Project"}</h1>
+      <a class="button" href=${`/app/projects/${projectId}/dashboard`}>Dashboard</a>
+      <a class="button" href=${`/app/projects/${projectId}/export`}>Export</a>
+    </div>
+    <p class="muted clamp">${project.data?.description}</p>
+    <div class="columns">
+      <div class="column wide">
+        <h2>Captures</h2>
+        <${ErrorMessage} error=${captures.error} what="Captures" />
+        ${captures.loading && !captures.data ? html`<${Loading} what="captures" />` : null}
+        ${captures.data?.length === 0 ? html`<${Empty}>No captures yet: upload a zip below.<//>` : null}
+        <table class="table captures">
+          <thead><tr><th>Name</th><th>Status</th><th>Frames</th><th></th></tr></thead>
+          <tbody>${captures.data?.map((c) => html`<tr data-capture=${c.id}>
+            <td class="ellipsis name-cell" title=${c.name}>${c.name}</td>
+            <td><span class=${`badge status-${c.status}`}>${c.status}</span>
+              ${c.error ? html`<div class="error small-text">${c.error}</div>` : null}</td>
+            <td>${c.frame_count ?? "–"}</td>
+            <td class="actions">
+              <a href=${`/app/captures/${c.id}/scene`}>Scene</a>
+              <a href=${`/app/captures/${c.id}/review`}>Review</a>
+            </td>
+          </tr>`)}</tbody>
+        </table>
+        <${CaptureUpload} projectId=${projectId} onChange=${captures.reload} />
+      </div>
+      <div class="column">
+        <${Members} projectId=${projectId} isManager=${isManager} />
+        <${Classes} projectId=${projectId} isManager=${isManager} />
+      </div>
+    </div>
+  </section>`;
+}
+
+function Members({ projectId, isManager }: { projectId: number; isManager: boolean }) {
+  const members = useResource(() => api.get<Member[] | Page<Member>>(`/api/projects/${projectId}/members/`).then(items), [projectId]);
+  const [username, setUsername] = useState("");
+  const [role, setRole] = useState("annotator");
+  const [error, setError] = useState<Error | null>(null);
+  const act = (promise: Promise<unknown>) => promise.then(() => { setError(null); members.reload(); }, setError);
+  const add = (event: Event) => {
+    event.preventDefault();
+    act(api.post(`/api/projects/${projectId}/members/`, { username, role }));
+  };
+  return html`<div class="panel members">
+    <h2>Members</h2>
+    <${ErrorMessage} error=${members.error} what="Members" />
+    <ul class="list">${members.data?.map((m) => html`<li>
+      <span class="ellipsis" title=${m.username}>${m.username}</span><span class="badge">${m.role}</span>
+      ${isManager ? html`<button class="small link" title="Remove" onClick=${() =>
+        act(api.delete(`/api/projects/${projectId}/members/${encodeURIComponent(m.username)}/`))}>remove</button>` : null}
+    </li>`)}</ul>
+    ${isManager ? html`<form class="inline-form" onSubmit=${add}>
+      <input placeholder="username" value=${username} onInput=${(e: any) => setUsername(e.target.value)} required />
+      <select value=${role} onChange=${(e: any) => setRole(e.target.value)}>
+        <option value="annotator">annotator</option><option value="manager">manager</option>
+      </select>
+      <button type="submit">Add</button>
+    </form>` : null}
+    <${ErrorMessage} error=${error} />
+  </div>`;
+}
+
+function Classes({ projectId, isManager }: { projectId: number; isManager: boolean }) {
+  const classes = useResource(() => api.get<LabelClass[] | Page<LabelClass>>(`/api/projects/${projectId}/classes/`).then(items), [projectId]);
+  const [name, setName] = useState("");
+  const [color, setColor] = useState("#e6194b");
+  const [error, setError] = useState<Error | null>(null);
+  const add = (event: Event) => {
+    event.preventDefault();
+    api.post(`/api/projects/${projectId}/classes/`, { name, color, kitti_type: "" })
+      .then(() => { setError(null); setName(""); classes.reload(); }, setError);
+  };
+  return html`<div class="panel classes">
+    <h2>Label classes</h2>
+    <${ErrorMessage} error=${classes.error} what="Classes" />
+    <ul class="list">${classes.data?.map((c) => html`<li>
+      <span class="swatch" style=${{ background: c.color }}></span>
+      <span class="ellipsis" title=${c.name}>${c.name}</span><span class="muted">id ${c.class_id}</span>
+    </li>`)}</ul>
+    ${isManager ? html`<form class="inline-form" onSubmit=${add}>
+      <input placeholder="class name" value=${name} onInput=${(e: any) => setName(e.target.value)} required />
+      <input type="color" value=${color} onInput=${(e: any) => setColor(e.target.value)} />
+      <button type="submit">Add</button>
+    </form>` : null}
+    <${ErrorMessage} error=${error} />
+  </div>`;
+}

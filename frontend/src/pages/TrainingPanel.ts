@@ -1,0 +1,56 @@
+/** Train a radiance field for the capture: preset, progress with the PSNR curve, cancel; the fields so far. */
+import { useState } from "preact/hooks";
+import { api, items } from "../api/client";
+import type { Field, Job } from "../api/types";
+import { ErrorMessage } from "../ui/feedback";
+import { html } from "../ui/html";
+import { JobPanel } from "../ui/JobPanel";
+import { LineChart } from "../ui/LineChart";
+import { useResource } from "../ui/useResource";
+
+interface Presets {
+  default: string;
+  presets: Record<string, { backend: string; description: string }>;
+}
+
+export function psnrPoints(job: Job): [number, number | null][] {
+  const curve = (job.result?.curve ?? []) as [number, number, number | null][];
+  return curve.map(([iteration, , psnr]) => [iteration, psnr]);
+}
+
+export function TrainingPanel({ captureId, projectId, fields, onTrained }: {
+  captureId: number; projectId: number | undefined; fields: Field[] | undefined; onTrained: () => void;
+}) {
+  const presets = useResource(() => api.get<Presets>("/api/nerf-backends/"), []);
+  const running = useResource(async () => {
+    if (!projectId) return null;
+    const jobs = items(await api.get<any>(`/api/projects/${projectId}/jobs/?kind=train&limit=20`)) as (Job & { target: string })[];
+    return jobs.find((j) => j.target === `capture:${captureId}` && ["queued", "running"].includes(j.status)) ?? null;
+  }, [projectId, captureId]);
+  const [preset, setPreset] = useState("");
+  const [jobId, setJobId] = useState<number | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const shownJob = jobId ?? running.data?.id ?? null;
+  const train = () => {
+    setError(null);
+    api.post<Job>(`/api/captures/${captureId}/train/`, { preset: preset || presets.data?.default })
+      .then((job) => setJobId(job.id), setError);
+  };
+  return html`<div class="panel training">
+    <h3>Radiance field</h3>
+    <${ErrorMessage} error=${presets.error} what="Presets" />
+    <div class="inline-form">
+      <select value=${preset || presets.data?.default} onChange=${(e: any) => setPreset(e.target.value)} aria-label="Preset">
+        ${Object.entries(presets.data?.presets ?? {}).map(([name, p]) =>
+          html`<option value=${name} title=${p.description}>${name} (${p.backend})</option>`)}
+      </select>
+      <button onClick=${train} disabled=${!presets.data}>Train</button>
+    </div>
+    <${ErrorMessage} error=${error} what="Train" />
+    <${JobPanel} jobId=${shownJob} title="Training" onEnd=${onTrained}>
+      ${(job: Job) => html`<${LineChart} points=${psnrPoints(job)} xLabel="iteration" yLabel="PSNR dB" width=${250} height=${130} />`}
+    <//>
+    ${fields?.length ? html`<div class="muted small-text">Latest field: ${fields[0].preset}
+      ${Object.entries(fields[0].metrics ?? {}).slice(0, 3).map(([k, v]) => html` · ${k} ${typeof v === "number" ? v.toFixed(2) : String(v)}`)}</div>` : null}
+  </div>`;
+}

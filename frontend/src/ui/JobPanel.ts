@@ -1,0 +1,33 @@
+/** A job's progress bar, status and message, its error, and a cancel button while it runs. */
+import { useState } from "preact/hooks";
+import { api } from "../api/client";
+import { isFinished, useJob } from "../api/jobs";
+import type { Job } from "../api/types";
+import { ErrorMessage, ProgressBar } from "./feedback";
+import { html } from "./html";
+
+interface Props {
+  jobId: number | null;
+  title: string;
+  onEnd?: (job: Job) => void;
+  children?: (job: Job) => unknown;
+}
+
+export function JobPanel({ jobId, title, onEnd, children }: Props) {
+  const { job, error } = useJob(jobId, onEnd);
+  const [cancelError, setCancelError] = useState<Error | null>(null);
+  if (jobId === null) return null;
+  const cancel = () => api.post(`/api/jobs/${jobId}/cancel/`).catch(setCancelError);
+  return html`<div class="job" data-job-status=${job?.status ?? "loading"}>
+    <div class="job-head">
+      <strong class="ellipsis">${title}</strong>
+      <span class=${`badge status-${job?.status ?? "queued"}`}>${job?.status ?? "…"}</span>
+      ${job && !isFinished(job) ? html`<button class="small" onClick=${cancel}>Cancel</button>` : null}
+    </div>
+    <${ProgressBar} fraction=${job?.progress ?? 0} label=${job?.message || undefined} />
+    ${job?.status === "failed" ? html`<${ErrorMessage} error=${job.error || "The job failed."} what="Job failed" />` : null}
+    <${ErrorMessage} error=${error} what="Job status" />
+    <${ErrorMessage} error=${cancelError} what="Cancel" />
+    ${job && children ? children(job) : null}
+  </div>`;
+}
