@@ -113,6 +113,7 @@ class _Float32MinDistances:
     def __init__(self, features, centers, shift, device, chunk_rows: int, screen_dims: int) -> None:
         self.chunk_rows = chunk_rows
         self.pool = _centred_float32(features, shift, device, chunk_rows)
+        self.pool_sq = (self.pool * self.pool).sum(dim=1)
         n_frames, dim = self.pool.shape
         radius = _max_norm(self.pool)
         self.min_sq = torch.full((n_frames,), float("inf"), dtype=torch.float32, device=device)
@@ -150,12 +151,12 @@ class _Float32MinDistances:
         center = self.pool[index][None]
         if self.screen_pause > 0:
             self.screen_pause -= 1
-            _update_min_sq(self.pool, center, self.min_sq, self.chunk_rows)
+            _update_min_sq(self.pool, self.pool_sq, index, self.min_sq, self.chunk_rows)
             return
         maybe_closer = torch.nonzero(self._lower_bound_sq(index) <= self.min_sq + self.bound).flatten()
         if len(maybe_closer) > len(self.pool) // 4:
             self.screen_pause, self.screen_backoff = self.screen_backoff, min(2 * self.screen_backoff, 64)
-            _update_min_sq(self.pool, center, self.min_sq, self.chunk_rows)
+            _update_min_sq(self.pool, self.pool_sq, index, self.min_sq, self.chunk_rows)
             return
         self.screen_backoff = 1
         if len(maybe_closer):
@@ -173,8 +174,9 @@ class _Float32MinDistances:
 def _centred_float32(array: np.ndarray, shift: np.ndarray, device: torch.device, chunk_rows: int) -> torch.Tensor:
     """Float32 copy of ``array - shift``: centring shrinks norms and with them the float32 rounding bound."""
     out = torch.empty(np.shape(array), dtype=torch.float32, device=device)
-    for start in range(0, len(array), chunk_rows):
-        rows = np.asarray(array[start : start + chunk_rows], dtype=np.float64) - shift
+    step = min(chunk_rows, 8192)  # bounds the float64 temporary
+    for start in range(0, len(array), step):
+        rows = np.asarray(array[start : start + step], dtype=np.float64) - shift
         out[start : start + len(rows)] = torch.from_numpy(rows.astype(np.float32)).to(device)
     return out
 
@@ -205,12 +207,13 @@ def _min_sq_to_centers(pool: torch.Tensor, centers: torch.Tensor, min_sq: torch.
         torch.minimum(part, sq.clamp_min_(0.0).min(dim=1).values, out=part)
 
 
-def _update_min_sq(pool: torch.Tensor, center: torch.Tensor, min_sq: torch.Tensor, chunk_rows: int) -> None:
-    """min_sq <- min(min_sq, |pool - center|^2), by direct differences (no cancellation)."""
+def _update_min_sq(pool: torch.Tensor, pool_sq: torch.Tensor, index: int, min_sq: torch.Tensor, chunk_rows: int) -> None:
+    """min_sq <- min(min_sq, |pool - pool[index]|^2) by the expanded form (one matrix-vector product)."""
+    center = pool[index]
     for start in range(0, len(pool), chunk_rows):
-        dist = torch.cdist(pool[start : start + chunk_rows], center, compute_mode="donot_use_mm_for_euclid_dist")
-        part = min_sq[start : start + len(dist)]
-        torch.minimum(part, dist[:, 0] * dist[:, 0], out=part)
+        rows = slice(start, start + chunk_rows)
+        sq = torch.addmv(pool_sq[rows], pool[rows], center, alpha=-2.0).add_(pool_sq[index]).clamp_min_(0.0)
+        torch.minimum(min_sq[rows], sq, out=min_sq[rows])
 
 
 def _nearest_to(features: np.ndarray, point: np.ndarray, chunk_rows: int) -> tuple[int, float]:
