@@ -63,7 +63,7 @@ def align_mesh_to_points(
     search_radius: float = 0.2,
     inlier_distance: float = 0.01,
     global_search: str = "auto",
-    min_inlier_fraction: float = 0.9,
+    min_inlier_fraction: float = 0.8,
     mesh_samples: int = 20000,
     seed: int = 0,
 ) -> Alignment:
