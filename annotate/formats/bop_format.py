@@ -96,7 +96,7 @@ class _SceneFiles:
         image_id = self.image_count
         frame, labels = item.frame, item.labels
         suffix = PurePosixPath(frame.file_name).suffix.lower() or ".png"
-        write_member(archive, f"{self.folder}/rgb/{image_id:06d}{suffix}", frame.image_bytes(), compress=False)
+        write_member(archive, f"{self.folder}/rgb/{image_id:06d}{suffix}", frame.image_bytes())
         write_member(archive, f"{self.folder}/depth/{image_id:06d}.png", depth_to_png_mm(labels.depth))
         camera_matrix = opencv_camera_matrix(frame.camera.intrinsics)
         world_to_camera = world_to_camera_opencv(frame.camera)

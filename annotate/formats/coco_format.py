@@ -26,11 +26,13 @@ COCO instance segmentation exported by Raylabel.
 annotations/instances_default.json  images, categories (the project's classes, same ids) and one annotation
                             per visible object per image; segmentation is {segmentation}; bbox
                             [x, y, width, height] and area (pixel count) come from the visible mask;
-                            iscrowd is 0. Each image also carries raylabel_frame_id.
+                            iscrowd is 0. Images also carry raylabel_frame_id, annotations
+                            raylabel_instance_id (the object's id, stable across frames).
 images/                     the frames, file_name relative to this folder.
 {depth_line}
 Load with pycocotools: COCO("annotations/instances_default.json") (the CVAT / Datumaro name).
 """
+DEPTH_LINE = "depth/                      depth maps, one per image, named after it.\n"
 
 
 @register_format("coco")
@@ -40,7 +42,7 @@ def write_coco(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: E
         for image_id, item in enumerate(frames, start=1):
             frame = item.frame
             image_name = unused_name(archive, f"images/{frame.file_name}")
-            write_member(archive, image_name, frame.image_bytes(), compress=False)
+            write_member(archive, image_name, frame.image_bytes())
             image = {
                 "id": image_id,
                 "file_name": frame.file_name,
@@ -57,7 +59,7 @@ def write_coco(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: E
                 annotations.add(annotation)
         _store_instances_json(archive, images, annotations, spec)
     encoding = "compressed RLE (pycocotools)" if spec.coco_masks == "rle" else "polygons (outer outlines)"
-    depth_line = "depth/                      depth maps, one per image, named after it.\n" * spec.include_depth
+    depth_line = DEPTH_LINE if spec.include_depth else ""
     write_readme(
         archive,
         spec.name,
@@ -78,8 +80,8 @@ def frame_annotations(item: LabeledFrame, image_id: int, spec: ExportSpec) -> li
         spec.class_name(obj.class_id)  # refuses classes the project does not have
         if spec.coco_masks == "rle":
             segmentation: dict | list = rle_json(rle)
-        else:
-            segmentation = mask_polygons(item.labels.binary_mask(obj.instance_id))
+        else:  # a mask too thin for any outline keeps its exact RLE
+            segmentation = mask_polygons(item.labels.binary_mask(obj.instance_id)) or rle_json(rle)
         annotations.append(
             {
                 "image_id": image_id,

@@ -68,7 +68,7 @@ def write_kitti(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: 
         for number, item in enumerate(frames):
             stem = f"{number:06d}"
             frame = item.frame
-            write_member(archive, f"training/image_2/{stem}.png", as_png(frame.image_bytes()), compress=False)
+            write_member(archive, f"training/image_2/{stem}.png", as_png(frame.image_bytes()))
             write_member(archive, f"training/label_2/{stem}.txt", label_text(item, spec))
             write_member(archive, f"training/calib/{stem}.txt", calib_text(frame.camera.intrinsics))
             if spec.include_depth:

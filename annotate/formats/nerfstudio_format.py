@@ -53,7 +53,7 @@ def write_nerfstudio(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], s
                 **intrinsics,
                 "raylabel_frame_id": frame.frame_id,
             }
-            write_member(archive, entry["file_path"], frame.image_bytes(), compress=False)
+            write_member(archive, entry["file_path"], frame.image_bytes())
             write_member(archive, entry["mask_path"], uint8_png((labels.instance_mask > 0) * np.uint8(255)))
             write_member(archive, entry["instance_mask_path"], uint16_png(labels.instance_mask))
             if spec.include_depth:

@@ -15,10 +15,14 @@ from typing import IO, Any
 from annotate.formats.errors import ExportError
 
 
-def write_member(archive: zipfile.ZipFile, name: str, data: bytes | str, *, compress: bool = True) -> None:
-    """Write one file; already-compressed payloads (PNG, JPEG) are stored rather than deflated again."""
-    compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    archive.writestr(name, data, compress_type=compress_type)
+#: Suffixes of payloads that are compressed already: stored as they are rather than deflated again.
+COMPRESSED_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def write_member(archive: zipfile.ZipFile, name: str, data: bytes | str) -> None:
+    """Write one file, deflated unless its suffix says it is compressed already (PNG, JPEG)."""
+    stored = name.lower().endswith(COMPRESSED_SUFFIXES)
+    archive.writestr(name, data, compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
 
 
 def unused_name(archive: zipfile.ZipFile, name: str) -> str:
