@@ -80,8 +80,8 @@ def frame_annotations(item: LabeledFrame, image_id: int, spec: ExportSpec) -> li
         spec.class_name(obj.class_id)  # refuses classes the project does not have
         if spec.coco_masks == "rle":
             segmentation: dict | list = rle_json(rle)
-        else:  # a mask too thin for any outline keeps its exact RLE
-            segmentation = mask_polygons(item.labels.binary_mask(obj.instance_id)) or rle_json(rle)
+        else:
+            segmentation = mask_polygons(item.labels.binary_mask(obj.instance_id))
         annotations.append(
             {
                 "image_id": image_id,
