@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from annotate.formats import all_formats  # noqa: F401
@@ -22,3 +26,13 @@ def test_a_second_format_with_a_taken_name_is_refused():
 def test_unknown_format_error_lists_the_known_names():
     with pytest.raises(ExportError, match=r"unknown export format 'yolo'; known formats: bop, coco, kitti, nerfstudio"):
         get_format("yolo")
+
+
+def test_the_formats_import_neither_django_nor_torch():
+    code = (
+        "import sys, annotate.formats.export, annotate.formats.coco_references; "
+        "print(sorted(m for m in ('django', 'torch', 'trimesh') if m in sys.modules))"
+    )
+    repository = Path(__file__).resolve().parents[3]
+    result = subprocess.run([sys.executable, "-c", code], cwd=repository, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
