@@ -35,7 +35,7 @@ class LabelConfig:
 
     tolerance : metres; a mesh pixel stays visible while its depth is at most the field's depth plus
         this, and box membership allows this much slack along the ray (see ``object_raster``). Scale
-        it with the field's depth noise: :func:`suggest_tolerance` gives 1% of the scene's size.
+        it with the field's depth noise: :func:`suggest_tolerance` gives 0.5% of the scene's diagonal.
     opacity_threshold : a pixel has a field surface when its opacity is at least this
     """
 
@@ -49,7 +49,7 @@ class LabelConfig:
             raise ValueError(f"opacity_threshold must be in (0, 1], got {self.opacity_threshold}")
 
 
-def suggest_tolerance(bounds: np.ndarray, *, share: float = 0.01) -> float:
+def suggest_tolerance(bounds: np.ndarray, *, share: float = 0.005) -> float:
     """A tolerance of ``share`` of the diagonal of ``(2, 3)`` scene bounds (metres)."""
     bounds = np.asarray(bounds, dtype=np.float64)
     return float(share * np.linalg.norm(bounds[1] - bounds[0]))

@@ -33,7 +33,7 @@ def extract_mesh_in_box(
     object_to_world: FloatArray,
     size: FloatArray,
     *,
-    level: float,
+    level: float | None = None,
     resolution: int = 64,
     chunk: int = 262144,
 ) -> TriangleMesh | None:
@@ -44,7 +44,8 @@ def extract_mesh_in_box(
     density_fn : callable, ``(N, 3)`` world points -> ``(N,)`` density (1/metre), e.g. ``field.density``
     object_to_world : (4, 4) rigid pose of the box (its centre and axes)
     size : (3,) metres, box extents
-    level : density (1/metre) of the surface; solids are where density exceeds it
+    level : density (1/metre) of the surface; solids are where density exceeds it. None: the density
+        at which one grid cell absorbs half the light, ``ln 2 / spacing`` (a field-agnostic default)
     resolution : grid cells along the box's longest side
 
     Returns
@@ -56,6 +57,7 @@ def extract_mesh_in_box(
 
     pose = np.asarray(object_to_world, dtype=np.float64)
     grid, spacing = sample_box_grid(size, resolution)
+    level = float(np.log(2.0) / spacing.min()) if level is None else float(level)
     flat = grid.reshape(-1, 3) @ pose[:3, :3].T + pose[:3, 3]
     density = np.concatenate(
         [np.asarray(density_fn(flat[i : i + chunk]), dtype=np.float64) for i in range(0, len(flat), chunk)]
