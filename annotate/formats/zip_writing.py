@@ -46,7 +46,7 @@ class Spool:
     def copy_to(self, out: IO[bytes]) -> None:
         self._file.flush()
         self._file.seek(0)
-        shutil.copyfileobj(self._file, out, length=1 << 20)
+        shutil.copyfileobj(self._file, out, length=1 << 16)
 
     def store(self, archive: zipfile.ZipFile, name: str) -> None:
         with archive.open(name, "w", force_zip64=True) as out:
