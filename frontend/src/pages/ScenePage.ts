@@ -82,7 +82,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
       },
     });
     viewer.current = v;
-    (window as any).raylabelViewer = v;
+    (window as any).raylabelViewer = v; // for the e2e tests and the console
     return () => {
       v.dispose();
       viewer.current = null;
@@ -204,7 +204,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
       <${ErrorMessage} error=${fields.error} what="Fields" />
       ${typeof pointsNote === "string" ? html`<div class="muted small-text points-note">${pointsNote}</div>` : html`<${ErrorMessage} error=${pointsNote} what="Preview" />`}
       ${!field && fields.data ? html`<div class="muted small-text">No field yet: train one to see the preview points.</div>` : null}
-      <div class="panel">
+      <div class="panel labels-panel">
         <h3>Labels</h3>
         <button onClick=${render}>Render labels</button>
         <${ErrorMessage} error=${renderError} what="Render" />

@@ -39,5 +39,5 @@ export function frustumDepth(frames: Frame[]): number {
   if (frames.length < 2) return 0.2;
   const box = new THREE.Box3();
   for (const f of frames) box.expandByPoint(new THREE.Vector3(f.camera_to_world[0][3], f.camera_to_world[1][3], f.camera_to_world[2][3]));
-  return Math.max(0.02, box.getSize(new THREE.Vector3()).length() * 0.06);
+  return Math.max(0.02, box.getSize(new THREE.Vector3()).length() * 0.04);
 }

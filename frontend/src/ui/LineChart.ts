@@ -21,16 +21,16 @@ export function LineChart({ points, xLabel, yLabel, width = 360, height = 160 }:
   const sx = (x: number) => pad.left + ((x - x0) / (x1 - x0 || 1)) * (width - pad.left - pad.right);
   const sy = (y: number) => height - pad.bottom - ((y - y0) / (y1 - y0)) * (height - pad.top - pad.bottom);
   const path = valid.map((p, i) => `${i ? "L" : "M"}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join("");
-  return html`<svg class="chart" width=${width} height=${height} role="img" aria-label=${`${yLabel} by ${xLabel}`}>
+  return html`<figure class="chart-figure"><figcaption class="muted small-text">${yLabel} by ${xLabel}</figcaption>
+  <svg class="chart" width=${width} height=${height} role="img" aria-label=${`${yLabel} by ${xLabel}`}>
     <line x1=${pad.left} y1=${height - pad.bottom} x2=${width - pad.right} y2=${height - pad.bottom} class="axis" />
     <line x1=${pad.left} y1=${pad.top} x2=${pad.left} y2=${height - pad.bottom} class="axis" />
     <text x=${pad.left - 4} y=${pad.top + 8} text-anchor="end">${y1.toFixed(1)}</text>
     <text x=${pad.left - 4} y=${height - pad.bottom} text-anchor="end">${y0.toFixed(1)}</text>
     <text x=${pad.left} y=${height - 8}>${x0}</text>
-    <text x=${width - pad.right} y=${height - 8} text-anchor="end">${x1}</text>
+    ${x1 !== x0 ? html`<text x=${width - pad.right} y=${height - 8} text-anchor="end">${x1}</text>` : null}
     <text x=${(width + pad.left) / 2} y=${height - 8} text-anchor="middle">${xLabel}</text>
-    <text x="4" y=${pad.top + 8} class="ylabel">${yLabel}</text>
     <path d=${path} class="series" />
     ${valid.map((p) => html`<circle cx=${sx(p[0])} cy=${sy(p[1])} r="2.5" class="dot" />`)}
-  </svg>`;
+  </svg></figure>`;
 }

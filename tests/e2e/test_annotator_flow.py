@@ -1,0 +1,116 @@
+"""An annotator's day in a real Chromium: log in, open the demo scene, place a box, train the field,
+render the labels, see the object in a frame's overlay, accept the frame."""
+import math
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import endpoint_landed
+from tests.e2e.jobs import wait_for_job_panel
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+
+
+def open_scene(app_page, capture: int) -> None:
+    app_page.login("demo-annotator", f"/app/captures/{capture}/scene")
+    app_page.page.wait_for_selector("text=12 cameras")
+
+
+def leave_inputs(page) -> None:
+    """Shortcuts are ignored while typing in a field; move the focus back to the page."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+
+
+def fly_to_next_frame(page) -> int:
+    leave_inputs(page)
+    page.keyboard.press("]")
+    page.wait_for_selector(".selected-frame")
+    return int(page.get_attribute(".selected-frame", "data-frame"))
+
+
+def add_box_on_ground(app_page, height: float) -> int:
+    page = app_page.page
+    page.get_by_role("button", name="Add box").click()
+    page.wait_for_selector(".inspector")
+    object_id = int(page.get_attribute(".inspector", "data-object"))
+    page.fill("[data-testid=size] input[aria-label='Size z']", str(height))
+    page.keyboard.press("Tab")
+    leave_inputs(page)
+    page.keyboard.press("g")
+    page.wait_for_function("() => document.querySelector('[data-save-state]').dataset.saveState === 'saved'")
+    page.wait_for_timeout(700)  # the autosave delay, then its request
+    page.wait_for_function("() => document.querySelector('[data-save-state]').dataset.saveState === 'saved'")
+    return object_id
+
+
+def test_projects_and_project_page(app_page, demo):
+    page = app_page.page
+    app_page.login("demo-annotator")
+    page.get_by_role("link", name="Demo").click()
+    page.wait_for_selector(f"tr[data-capture='{demo['capture']}'] .status-ready")
+    expect(page.locator(".members li")).to_have_count(2)
+    expect(page.locator(".classes li")).to_have_count(3)
+    app_page.shot("project")
+
+
+def test_scene_frustums_fly_to_frame_and_place_box(app_page, demo):
+    page = app_page.page
+    open_scene(app_page, demo["capture"])
+    assert page.evaluate("window.raylabelViewer.frames.length") == 12
+    app_page.shot("scene-frustums")
+
+    frame_id = fly_to_next_frame(page)
+    assert page.evaluate(f"!!window.raylabelViewer.scene.getObjectByName('photo-{frame_id}')")
+    frame = app_page.api("GET", f"/api/frames/{frame_id}/")["body"]
+    camera = page.evaluate("""() => { const c = window.raylabelViewer.camera;
+        return {position: c.position.toArray(), fov: c.fov}; }""")
+    assert camera["position"] == pytest.approx([row[3] for row in frame["camera_to_world"][:3]], abs=1e-5)
+    assert camera["fov"] == pytest.approx(math.degrees(2 * math.atan(frame["height"] / (2 * frame["fy"]))), rel=1e-6)
+    app_page.shot("scene-fly-to-frame")
+
+    object_id = add_box_on_ground(app_page, 0.8)
+    saved = app_page.api("GET", f"/api/objects/{object_id}/")["body"]
+    assert saved["size"][2] == pytest.approx(0.8)
+    assert saved["center"][2] == pytest.approx(0.4)
+    assert saved["version"] >= 2
+    app_page.shot("scene-box")
+
+    leave_inputs(page)
+    page.keyboard.press("Control+z")  # undo the snap, then the resize: back to a 0.5 m cube on the ground
+    page.keyboard.press("Control+z")
+    page.wait_for_timeout(700)
+    page.wait_for_function("() => document.querySelector('[data-save-state]').dataset.saveState === 'saved'")
+    undone = app_page.api("GET", f"/api/objects/{object_id}/")["body"]
+    assert undone["size"] == pytest.approx([0.5, 0.5, 0.5])
+
+
+def test_train_render_overlay_and_accept(app_page, demo):
+    page = app_page.page
+    open_scene(app_page, demo["capture"])
+    page.select_option("select[aria-label=Preset]", "grid-fast")
+    page.get_by_role("button", name="Train").click()
+    wait_for_job_panel(page, ".training")
+    page.wait_for_selector(".points-note >> text=preview points", timeout=30_000)
+    assert page.evaluate("window.raylabelViewer.points.geometry.attributes.position.count") > 0
+    assert page.locator(".training svg.chart circle").count() >= 1
+    app_page.shot("scene-trained")
+
+    frame_id = fly_to_next_frame(page)
+    add_box_on_ground(app_page, 0.6)
+    page.get_by_role("button", name="Render labels").click()
+    wait_for_job_panel(page, ".labels-panel")
+
+    page.get_by_role("link", name="Review frames").click()
+    page.click(f".tile[data-frame='{frame_id}']")
+    page.wait_for_selector(".labels-table")
+    page.wait_for_function("() => { const i = document.querySelector('.overlay-instance'); return i && i.complete && i.naturalWidth > 0; }")
+    assert page.locator(".labels-table tbody tr").count() >= 1
+    assert page.locator("svg.boxes rect").count() >= 1
+    app_page.shot("review-overlay")
+
+    if not endpoint_landed("review"):
+        pytest.skip("POST /api/frames/<id>/review/ has not landed in the backend yet")
+    page.get_by_role("button", name="Accept").click()
+    page.wait_for_selector(".frame-detail .status-accepted")
+    assert app_page.api("GET", f"/api/frames/{frame_id}/")["body"]["review_status"] == "accepted"
+    page.wait_for_selector(f".tile[data-frame='{frame_id}'] .status-accepted")
