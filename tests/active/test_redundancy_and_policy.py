@@ -19,9 +19,21 @@ def test_consecutive_frames_are_redundant_and_independent_frames_are_not():
     features, sequences = video_like(rng)
     redundant = estimate_redundancy(features, rng, sequence_ids=sequences)
     assert redundant.score == 1.0 and redundant.is_redundant
-    assert redundant.sequence_share == 1.0
+    assert redundant.sequence_share == 1.0 and redundant.close_share == 1.0
     diverse = estimate_redundancy(rng.normal(size=(400, 32)), rng)
     assert diverse.score == 0.0 and not diverse.is_redundant and diverse.sequence_share is None
+
+
+def test_temporal_neighbours_count_even_when_not_much_closer():
+    rng = np.random.default_rng(2)
+    features = rng.normal(size=(200, 32))
+    order = np.argsort(features[:, 0])  # sort frames along one axis: neighbours in time are not duplicates
+    features = features[order]
+    loose = estimate_redundancy(features, rng, ratio=0.01)
+    assert loose.score == 0.0
+    features[1::2] = features[0::2] + 0.3 * rng.normal(size=(100, 32))  # every odd frame near its predecessor
+    paired = estimate_redundancy(features, rng, sequence_ids=np.zeros(200, int), ratio=0.01)
+    assert paired.close_share == 0.0 and paired.score == paired.sequence_share == 1.0
 
 
 def test_exact_duplicates_count_as_redundant():
@@ -32,7 +44,7 @@ def test_exact_duplicates_count_as_redundant():
 
 
 def estimate(score):
-    return RedundancyEstimate(score, 0.5, 0.5, 1.0, None, 1000)
+    return RedundancyEstimate(score, 0.5, 0.3, 1.0, score, None, 1000)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +73,6 @@ def test_policy_says_why():
 def test_low_budget_threshold():
     assert is_low_budget(Budget.parse("5-5"), 10_000)  # 5 % of the pool
     assert not is_low_budget(Budget.parse("6-6"), 10_000)
-    assert is_low_budget(Budget.parse("10-10"), 400)  # only 40 frames per cycle
-    assert not is_low_budget(Budget.parse("10-10"), 500)
+    assert is_low_budget(Budget.parse("10-10"), 150)  # only 15 frames per cycle
+    assert not is_low_budget(Budget.parse("10-10"), 160)
     assert not is_low_budget(Budget.parse("5-5"), 10_000, PolicyConfig(low_budget_max_fraction=0.04))
