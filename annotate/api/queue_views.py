@@ -159,6 +159,7 @@ class RoundRequestSerializer(serializers.Serializer):
     batch_size = serializers.IntegerField(min_value=1, default=10)
     from_scratch = serializers.BooleanField(default=False)
     seed = serializers.IntegerField(default=0)
+    train_steps = serializers.IntegerField(min_value=1, max_value=10000, default=al_services.TRAIN_STEPS)
 
 
 class RoundListView(APIView):

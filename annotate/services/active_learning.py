@@ -26,14 +26,15 @@ MC_PASSES = 8
 
 
 def start_round(
-    *, project: Project, user, method: str = "auto", batch_size: int = 10, from_scratch: bool = False, seed: int = 0
+    *, project: Project, user, method: str = "auto", batch_size: int = 10, from_scratch: bool = False, seed: int = 0,
+    train_steps: int = TRAIN_STEPS,
 ) -> Job:
     from annotate.tasks import active_learning_round_task
 
     if method not in METHODS:
         raise UserFacingError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
-    if batch_size < 1:
-        raise UserFacingError("batch_size must be at least 1.")
+    if batch_size < 1 or train_steps < 1:
+        raise UserFacingError("batch_size and train_steps must be at least 1.")
     pool = _pool(project)
     if not pool.exists():
         raise UserFacingError("No unreviewed frames to rank: ingest a capture, or all frames are reviewed.")
@@ -45,7 +46,8 @@ def start_round(
     with transaction.atomic():
         return start_job(
             kind=JobKind.AL_ROUND, target=f"project:{project.pk}", project=project, user=user,
-            params={"method": method, "batch_size": batch_size, "from_scratch": from_scratch, "seed": seed},
+            params={"method": method, "batch_size": batch_size, "from_scratch": from_scratch, "seed": seed,
+                    "train_steps": train_steps},
             task=active_learning_round_task,
         )
 
@@ -90,7 +92,9 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
     labelled_images = np.stack([_small_image(f) for f in labelled]) if labelled else np.zeros((0, *pool_images.shape[1:]), np.uint8)
 
     reporter.progress(0.2, "Updating the scoring model", force=True)
-    model, model_row, quality = _updated_model(project, labelled, labelled_images, from_scratch=params["from_scratch"])
+    model, model_row, quality = _updated_model(
+        project, labelled, labelled_images, from_scratch=params["from_scratch"], steps=params["train_steps"]
+    )
 
     reporter.progress(0.5, "Estimating the pool's redundancy", force=True)
     features = model.features(pool_images)
@@ -109,7 +113,8 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
 
     reporter.progress(0.6, f"Scoring {len(pool)} frames with {method}", force=True)
     acquisition = make_acquisition(method, rng=rng) if method == "random" else make_acquisition(method)
-    inputs = gather_inputs(model, pool_images, acquisition.needs, labelled_images=labelled_images, mc_passes=MC_PASSES)
+    needs = acquisition.needs if labelled else acquisition.needs - {"labelled_features"}
+    inputs = gather_inputs(model, pool_images, needs, labelled_images=labelled_images, mc_passes=MC_PASSES)
     selection = acquisition.select(inputs, batch_size)
     all_scores = acquisition.score(inputs) if hasattr(acquisition, "score") else None
     reporter.progress(0.9, "Saving the ranking", force=True)
@@ -118,7 +123,9 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
             "picked": len(selection), "model_version": model.version, **quality}
 
 
-def _updated_model(project: Project, labelled: list[Frame], labelled_images: np.ndarray, *, from_scratch: bool):
+def _updated_model(
+    project: Project, labelled: list[Frame], labelled_images: np.ndarray, *, from_scratch: bool, steps: int
+):
     """The model for this round: the last one, trained further on the labelled frames (or from scratch)."""
     from active.metrics import confusion_matrix, mean_iou
     from active.models.segmentation_model import SegmentationModel, SegmentationModelConfig
@@ -138,7 +145,7 @@ def _updated_model(project: Project, labelled: list[Frame], labelled_images: np.
     if not labelled:
         return model, None, {"labelled_frames": 0}
     masks = np.stack([_small_mask(f) for f in labelled])
-    model = model.fit(labelled_images, masks, steps=TRAIN_STEPS, from_scratch=from_scratch)
+    model = model.fit(labelled_images, masks, steps=steps, from_scratch=from_scratch)
     predicted = model.predict_proba(labelled_images).argmax(axis=1)
     quality = {"labelled_frames": len(labelled),
                "train_miou": round(float(mean_iou(confusion_matrix(masks, predicted, n_classes))), 4)}

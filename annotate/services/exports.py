@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -17,6 +18,17 @@ from annotate.models.captures import ReviewStatus
 from annotate.services.jobs import JobReporter, start_job
 
 FRAME_SELECTIONS = "all, accepted, batch:<id> or status:<pending|accepted|rejected|fixed>"
+
+
+@contextmanager
+def _as_user_errors():
+    """The formats raise plain ExportError (they import no Django); here it becomes a user-facing error."""
+    from annotate.formats.errors import ExportError
+
+    try:
+        yield
+    except ExportError as error:
+        raise UserFacingError(str(error)) from error
 
 
 def select_frames(project: Project, selection: str) -> QuerySet[Frame]:
@@ -86,10 +98,11 @@ def start_export(*, project: Project, user, format_name: str, selection: str = "
     from annotate.tasks import export_dataset_task
 
     options = dict(options or {})
-    chosen = export_format(format_name)
-    spec = _spec(project, options)
-    if chosen.check is not None:
-        chosen.check(spec)
+    with _as_user_errors():
+        chosen = export_format(format_name)
+        spec = _spec(project, options)
+        if chosen.check is not None:
+            chosen.check(spec)
     frames = select_frames(project, selection)
     total = frames.count()
     if total == 0:
@@ -137,7 +150,8 @@ def run_export(*, job: Job, reporter: JobReporter) -> dict:
     params = job.params
     frames = select_frames(project, params["selection"])
     total = frames.count()
-    spec = _spec(project, params["options"])
+    with _as_user_errors():
+        spec = _spec(project, params["options"])
 
     def progress(done: int, of: int | None) -> None:
         reporter.progress(done / max(of or total, 1), f"Wrote {done} of {of or total} frames")
@@ -146,7 +160,8 @@ def run_export(*, job: Job, reporter: JobReporter) -> dict:
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="export-", dir=scratch) as workdir:
         zip_path = Path(workdir) / f"{project.name}-{params['format']}.zip"
-        write_export(params["format"], _export_frames(frames), spec, zip_path, progress=progress, total=total)
+        with _as_user_errors():
+            write_export(params["format"], _export_frames(frames), spec, zip_path, progress=progress, total=total)
         size = zip_path.stat().st_size
         with open(zip_path, "rb") as handle:
             name = default_storage.save(f"exports/{project.pk}/job-{job.pk}/{_safe(zip_path.name)}", File(handle))

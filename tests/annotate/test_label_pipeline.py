@@ -1,0 +1,88 @@
+"""Labels through the platform: render every frame, serve them, re-render only what changed."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from annotate.models import Job
+from annotate.services.labels import read_frame_labels, start_render
+from annotate.services.scene_objects import update_object
+from annotate.tasks import render_labels_task
+from tests.annotate.scenes import exact_scene_capture
+
+
+@pytest.fixture
+def scene(project, manager, tmp_path):
+    return exact_scene_capture(project, manager, tmp_path)
+
+
+def _render(capture, user) -> dict:
+    job = start_render(capture=capture, user=user)
+    render_labels_task(job.id)
+    job = Job.objects.get(pk=job.pk)
+    assert job.status == "succeeded", job.error
+    return job.result
+
+
+def _iou(a, b) -> float:
+    union = np.logical_or(a, b).sum()
+    return float(np.logical_and(a, b).sum() / union) if union else 1.0
+
+
+def test_every_frame_gets_instance_masks_matching_the_ground_truth(scene, manager):
+    capture, truth = scene
+    result = _render(capture, manager)
+    assert result == {**result, "frames": 8, "rendered": 8, "updated": 0, "unchanged": 0}
+    ious = []
+    for frame in capture.frames.order_by("index"):
+        labels = read_frame_labels(frame)
+        gt = truth.instance_mask(frame.index)
+        for instance_id in np.unique(gt[gt > 0]):
+            ious.append(_iou(labels.instance_mask == instance_id, gt == instance_id))
+        np.testing.assert_allclose(labels.depth, truth.depth(frame.index), atol=1e-4)
+    assert np.mean(ious) >= 0.95, np.mean(ious)
+
+
+def test_rerendering_skips_unchanged_frames_and_updates_only_edited_objects(scene, manager):
+    capture, truth = scene
+    _render(capture, manager)
+    assert _render(capture, manager)["unchanged"] == 8
+    ball = capture.scene_objects.get(instance_id=2)
+    before = read_frame_labels(capture.frames.get(index=0))
+    update_object(obj=ball, user=manager, version=ball.version, size=[0.1, 0.1, 0.1])
+    result = _render(capture, manager)
+    assert (result["updated"], result["rendered"]) == (8, 0)
+    after = read_frame_labels(capture.frames.get(index=0))
+    assert (after.instance_mask == 2).sum() < (before.instance_mask == 2).sum()
+    assert np.array_equal(after.instance_mask == 1, before.instance_mask == 1) or 2 in before.instance_mask
+
+
+def test_the_api_serves_labels_overlays_and_staleness(scene, manager, manager_api):
+    capture, _ = scene
+    frame = capture.frames.get(index=0)
+    assert manager_api.get(f"/api/frames/{frame.pk}/labels/").status_code == 404
+    _render(capture, manager)
+    body = manager_api.get(f"/api/frames/{frame.pk}/labels/").json()
+    assert body["stale"] is False
+    assert {o["class_name"] for o in body["objects"]} <= {"box", "ball", "can"}
+    visible = [o for o in body["objects"] if o["visible_pixels"] > 0]
+    assert visible and all(len(o["modal_box"]) == 4 for o in visible)
+    for layer in ("instance", "depth", "confidence"):
+        response = manager_api.get(f"/api/frames/{frame.pk}/overlay/{layer}/")
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        image = Image.open(io.BytesIO(response.content))
+        assert (image.size, image.mode) == ((64, 48), "RGBA")
+    assert manager_api.get(f"/api/frames/{frame.pk}/overlay/heat/").status_code == 404
+
+    obj = manager_api.get(f"/api/captures/{capture.pk}/objects/").json()[0]
+    manager_api.patch(f"/api/objects/{obj['id']}/", {"version": obj["version"], "center": [0, 0, 0.3]}, format="json")
+    assert manager_api.get(f"/api/frames/{frame.pk}/labels/").json()["stale"] is True
+
+
+def test_rendering_without_a_field_is_refused(project, manager, manager_api):
+    from annotate.models import Capture, CaptureStatus
+
+    capture = Capture.objects.create(project=project, name="untrained", status=CaptureStatus.READY)
+    response = manager_api.post(f"/api/captures/{capture.pk}/render/")
+    assert response.status_code == 400 and "train it first" in response.json()["error"]

@@ -1,0 +1,103 @@
+"""Reviews, batches and the next-frame queue: two annotators never get the same frame."""
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import close_old_connections
+
+from annotate.models import Capture, CaptureStatus, Frame, Role
+from annotate.services.projects import set_membership
+from annotate.services.review import create_batch, next_frame, review_frame
+
+
+@pytest.fixture
+def frames(project):
+    capture = Capture.objects.create(project=project, name="seq", status=CaptureStatus.READY)
+    return [
+        Frame.objects.create(
+            capture=capture, index=i, file_name=f"{i}.png", image="x.png", thumbnail="x.jpg", width=4,
+            height=3, fx=1, fy=1, cx=2, cy=1.5, camera_to_world=[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+        )
+        for i in range(5)
+    ]
+
+
+@pytest.fixture
+def second_annotator(project):
+    user = get_user_model().objects.create_user("annotator2", password="pw")
+    set_membership(project=project, username="annotator2", role=Role.ANNOTATOR)
+    return user
+
+
+def test_reviews_set_the_frame_status_and_a_rejection_needs_a_note(frames, annotator_api):
+    url = f"/api/frames/{frames[0].pk}/review/"
+    assert annotator_api.post(url, {"decision": "accepted"}).json()["review_status"] == "accepted"
+    refused = annotator_api.post(url, {"decision": "rejected"})
+    assert refused.status_code == 400 and "note" in refused.json()["error"]
+    assert annotator_api.post(url, {"decision": "rejected", "note": "mask misses the handle"}).status_code == 200
+    assert Frame.objects.get(pk=frames[0].pk).review_status == "rejected"
+    listed = annotator_api.get(f"/api/captures/{frames[0].capture_id}/frames/?review_status=rejected").json()
+    assert [f["id"] for f in listed["results"]] == [frames[0].pk]
+
+
+def test_only_managers_make_batches_and_assignees_must_be_members(project, frames, manager_api, annotator_api, outsider):
+    url = f"/api/projects/{project.pk}/batches/"
+    body = {"name": "first", "frames": [f.pk for f in frames[:3]], "assignees": ["annotator"]}
+    assert annotator_api.post(url, body, format="json").status_code == 403
+    created = manager_api.post(url, body, format="json")
+    assert created.status_code == 201 and created.json()["progress"]["total"] == 3
+    bad = manager_api.post(url, {**body, "assignees": ["outsider"]}, format="json")
+    assert bad.status_code == 400 and "not a member" in bad.json()["error"]
+    assert manager_api.post(url, {"frames": [999999]}, format="json").status_code == 400
+
+
+def test_the_queue_hands_frames_in_order_locks_them_and_skips_reviewed_ones(
+    project, frames, manager, annotator, second_annotator
+):
+    batch = create_batch(project=project, user=manager, name="b", frame_ids=[f.pk for f in frames[:3]],
+                         assignees=["annotator", "annotator2"])
+    first = next_frame(batch=batch, user=annotator)
+    assert first.frame_id == frames[0].pk
+    assert next_frame(batch=batch, user=annotator).pk == first.pk  # asked again: the same held frame
+    other = next_frame(batch=batch, user=second_annotator)
+    assert other.frame_id == frames[1].pk
+    review_frame(frame=frames[0], user=annotator, decision="accepted")
+    assert next_frame(batch=batch, user=annotator).frame_id == frames[2].pk
+    review_frame(frame=frames[2], user=annotator, decision="accepted")
+    assert next_frame(batch=batch, user=annotator) is None
+
+
+def test_an_unassigned_user_gets_no_frames(project, frames, manager, manager_api):
+    batch = create_batch(project=project, user=manager, name="b", frame_ids=[frames[0].pk], assignees=["annotator"])
+    response = manager_api.post(f"/api/batches/{batch.pk}/next/")
+    assert response.status_code == 403 and "not assigned" in response.json()["error"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_never_get_the_same_frame(project, frames, manager, annotator, second_annotator):
+    batch = create_batch(project=project, user=manager, name="race", frame_ids=[f.pk for f in frames],
+                         assignees=["annotator", "annotator2"])
+    results, barrier = {}, threading.Barrier(2)
+
+    def ask(user):
+        close_old_connections()
+        barrier.wait()
+        results[user.username] = next_frame(batch=batch, user=user).frame_id
+        close_old_connections()
+
+    threads = [threading.Thread(target=ask, args=(u,)) for u in (annotator, second_annotator)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(results.values())) == 2
+
+
+def test_batch_progress_counts_reviews_per_annotator(project, frames, manager, annotator, manager_api):
+    batch = create_batch(project=project, user=manager, name="b", frame_ids=[f.pk for f in frames[:2]],
+                         assignees=["annotator"])
+    review_frame(frame=frames[0], user=annotator, decision="accepted")
+    body = manager_api.get(f"/api/batches/{batch.pk}/").json()
+    assert body["progress"]["done"] == 1
+    assert body["progress"]["by_annotator"]["annotator"] == {"reviewed": 1, "holding": 0}
+    assert [f["done"] for f in body["frames"]] == [True, False]
