@@ -162,6 +162,8 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      // Read the object from the store, not from this render: an edit may not have re-rendered yet.
+      const selected = selectedObject === null ? undefined : store.objects.get(selectedObject);
       const target = event.target as HTMLElement;
       if (["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) return;
       const key = event.key.toLowerCase();
@@ -222,7 +224,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
             <button onClick=${() => flyTo(selectedFrame)} title="F">View from camera</button>
             <button onClick=${() => step(-1)}>‹</button><button onClick=${() => step(1)}>›</button>
           </div>
-          <label class="field"><input type="checkbox" checked=${photoShown} onChange=${(e: any) => setPhotoShown(e.target.checked)} /> Photo overlay</label>
+          <label class="check"><input type="checkbox" checked=${photoShown} onChange=${(e: any) => setPhotoShown(e.target.checked)} /> Photo overlay</label>
           <input type="range" min="0" max="1" step="0.05" value=${photo} aria-label="Photo opacity" onInput=${(e: any) => setPhoto(Number(e.target.value))} />
         </div>` : html`<${Empty}>No frame selected.<//>`}
       </div>

@@ -173,13 +173,15 @@ export class SceneViewer {
     const geometry = new THREE.PlaneGeometry(tr.x - tl.x, tl.y - bl.y);
     const texture = new THREE.TextureLoader().load(frame.image_url, () => this.invalidate());
     texture.colorSpace = THREE.SRGBColorSpace;
-    const material = new THREE.MeshBasicMaterial({ map: texture, transparent: true, opacity, side: THREE.DoubleSide, depthWrite: false });
+    // A backdrop: drawn first among the see-through things and never hiding them, so boxes stay on top.
+    const material = new THREE.MeshBasicMaterial({
+      map: texture, transparent: true, opacity, side: THREE.DoubleSide, depthWrite: false, depthTest: false });
     this.photo = new THREE.Mesh(geometry, material);
     this.photo.name = `photo-${frame.id}`;
     const offset = new THREE.Vector3((tl.x + tr.x) / 2, (tl.y + bl.y) / 2, -depth);
     this.photo.matrixAutoUpdate = false;
     this.photo.matrix.copy(matrixFromRows(frame.camera_to_world)).multiply(new THREE.Matrix4().makeTranslation(offset));
-    this.photo.renderOrder = 10;
+    this.photo.renderOrder = -1;
     this.scene.add(this.photo);
     this.invalidate();
   }

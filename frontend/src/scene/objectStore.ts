@@ -218,7 +218,9 @@ export class ObjectStore {
 
   private keepConflict(id: number, error: ApiError): void {
     const mine = this.objects.get(id)!;
-    const current = error.body.current as SceneObject | undefined;
+    // The server sends the object as it is now, as `current` or wrapped in `current.object`.
+    const sent = error.body.current as { object?: SceneObject } | SceneObject | undefined;
+    const current = sent && "object" in sent ? sent.object : (sent as SceneObject | undefined);
     if (!current) {
       this.report(error, "Conflict");
       return;

@@ -1,0 +1,61 @@
+"""Uploading a capture through the page (upload bar, then the ingest job), and an autosave that meets a
+newer version on the server (409): the page shows theirs against ours and lets the annotator choose."""
+import shutil
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.jobs import wait_for_job_panel
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture
+def capture_zip(tmp_path):
+    from nerf_labeling.synthetic import write_synthetic_capture
+
+    root = tmp_path / "tiny-orbit"
+    write_synthetic_capture(root, n_frames=4, width=32, height=24)
+    return shutil.make_archive(str(root), "zip", root)
+
+
+def test_upload_capture_with_progress_and_ingest(app_page, demo, capture_zip):
+    page = app_page.page
+    app_page.login("demo-annotator", f"/app/projects/{demo['project']}")
+    page.set_input_files(".upload input[type=file]", capture_zip)
+    page.fill(".upload input[placeholder^=Name]", "an uploaded capture with a rather long name that must not break the layout")
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_selector(".upload-progress [aria-valuenow='100']")
+    wait_for_job_panel(page, ".upload")
+    row = page.locator("tr", has_text="an uploaded capture")
+    expect(row.locator(".status-ready")).to_be_visible()
+    expect(row.locator("td").nth(2)).to_have_text("4")
+    app_page.shot("project-uploaded")
+
+
+def test_autosave_conflict_shows_theirs_and_keeps_mine(app_page, demo):
+    page = app_page.page
+    app_page.login("demo-annotator", f"/app/captures/{demo['capture']}/scene")
+    page.wait_for_selector("text=12 cameras")
+    page.get_by_role("button", name="Add box").click()
+    page.wait_for_selector(".inspector")
+    object_id = int(page.get_attribute(".inspector", "data-object"))
+    page.wait_for_function("() => document.querySelector('[data-save-state]').dataset.saveState === 'saved'")
+    theirs = app_page.api("PATCH", f"/api/objects/{object_id}/", {"version": 1, "size": [2.0, 0.5, 0.5]})
+    assert theirs["status"] == 200 and theirs["body"]["version"] == 2
+
+    page.fill("[data-testid=size] input[aria-label='Size y']", "0.9")
+    page.keyboard.press("Tab")
+    conflict = page.locator(".conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict.locator("tr", has_text="size")).to_contain_text("[2,0.5,0.5]")
+    expect(conflict.locator("tr", has_text="size")).to_contain_text("[0.5,0.9,0.5]")
+    expect(page.locator("[data-save-state]")).to_have_text("conflict")
+    app_page.shot("scene-conflict")
+
+    conflict.get_by_role("button", name="Keep mine").click()
+    expect(page.locator("[data-save-state]")).to_have_text("saved", timeout=10_000)
+    page.wait_for_timeout(300)
+    saved = app_page.api("GET", f"/api/objects/{object_id}/")["body"]
+    assert saved["size"] == pytest.approx([0.5, 0.9, 0.5])
+    assert saved["version"] == 3
