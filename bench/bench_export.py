@@ -112,7 +112,8 @@ def _zip_directory_size(members: list[zipfile.ZipInfo], folder: str) -> int:
     with zipfile.ZipFile(os.path.join(folder, "directory.zip"), "w") as archive:
         tracemalloc.start()
         for member in members:
-            archive.writestr(member.filename, rng.bytes(member.file_size), compress_type=member.compress_type)
+            name = member.filename.encode().decode()  # a fresh copy, as the export builds each name
+            archive.writestr(name, rng.bytes(member.file_size), compress_type=member.compress_type)
         held = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
     return held

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 from pycocotools import mask as coco_mask
-from skimage import measure
 
 #: Polygon simplification tolerance in pixels: drops collinear outline points, keeps the shape.
 POLYGON_TOLERANCE_PX = 0.1
@@ -35,6 +34,8 @@ def mask_polygons(mask: np.ndarray) -> list[list[float]]:
     pycocotools rasterises back onto the same pixels. Holes cannot be expressed with COCO polygons
     of ``iscrowd = 0`` and are filled; pieces are separate polygons.
     """
+    from skimage import measure  # only polygon exports need it
+
     padded = np.pad(mask, 1).astype(np.float32)
     polygons = []
     for contour in measure.find_contours(padded, 0.5):
