@@ -93,10 +93,17 @@ def cancel_job(*, job: Job) -> Job:
     return job
 
 
+def _heartbeat_deadline():
+    return timezone.now() - timedelta(seconds=settings.RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S)
+
+
+def _is_stale(job: Job) -> bool:
+    return job.heartbeat_at is None or job.heartbeat_at < _heartbeat_deadline()
+
+
 def expire_stale_jobs() -> int:
     """Fail running jobs whose worker stopped reporting; returns how many were failed."""
-    deadline = timezone.now() - timedelta(seconds=settings.RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S)
-    return Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=deadline).update(
+    return Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=_heartbeat_deadline()).update(
         status=JobStatus.FAILED,
         error="The worker running this job stopped responding; start the job again.",
         finished_at=timezone.now(),
@@ -168,6 +175,8 @@ def _claim(job_id: int) -> Job | None:
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status not in ACTIVE_STATUSES:
             return None  # deleted, or a duplicate delivery of a finished job
+        if job.status == JobStatus.RUNNING and not _is_stale(job):
+            return None  # another worker is on it (a broker may deliver a long task twice)
         if job.cancel_requested:
             _finish(job, JobStatus.CANCELLED, message="Cancelled.")
             return None

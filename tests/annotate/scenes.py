@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -16,6 +17,13 @@ from nerf_labeling.synthetic import SyntheticCapture, SyntheticField, write_synt
 from tests.annotate.archives import zip_dir
 
 
+def _wait_until_ended(job, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while job.is_active and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job.refresh_from_db()
+
+
 def exact_scene_capture(project, user, root: Path, *, n_frames=8, width=64, height=48, trajectory="orbit"):
     """Ingest a synthetic capture, give it its exact field and the ground-truth boxes.
 
@@ -27,6 +35,7 @@ def exact_scene_capture(project, user, root: Path, *, n_frames=8, width=64, heig
     shutil.copytree(synthetic.root, upload, ignore=shutil.ignore_patterns("ground_truth", "meshes"))
     capture, job = create_capture(project=project, user=user, name="exact", archive=ContentFile(zip_dir(upload), name="scene.zip"))
     ingest_capture_task(job.id)
+    _wait_until_ended(job)  # a live worker may have taken the job first
     capture.refresh_from_db()
     with tempfile.TemporaryDirectory() as workdir:
         SyntheticField(synthetic.scene).save(Path(workdir))

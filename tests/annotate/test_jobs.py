@@ -123,9 +123,20 @@ def test_a_job_whose_worker_went_silent_is_failed_not_running_forever(project, s
     assert fresh.status == JobStatus.RUNNING
 
 
-def test_a_redelivered_job_restarts_then_gives_up_after_max_attempts(project):
+def test_a_second_delivery_of_a_job_running_elsewhere_does_nothing(project):
     job = _start(project)
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1, heartbeat_at=timezone.now())
+    ran = []
+    run_job(job.id, lambda job, reporter: ran.append(1))
+    job.refresh_from_db()
+    assert ran == [] and job.status == JobStatus.RUNNING and job.attempts == 1
+
+
+def test_a_job_whose_worker_died_restarts_then_gives_up_after_max_attempts(project, settings):
+    settings.RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S = 60
+    job = _start(project)
+    silent_since = timezone.now() - timedelta(seconds=120)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1, heartbeat_at=silent_since)
     run_job(job.id, lambda job, reporter: {"ok": True})
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.attempts == 2
