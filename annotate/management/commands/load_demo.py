@@ -24,8 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--frames", type=int, default=60, help="Frames in the generated orbit.")
         parser.add_argument("--width", type=int, default=320)
         parser.add_argument("--height", type=int, default=240)
+        parser.add_argument(
+            "--no-train", dest="train", action="store_false",
+            help="Do not queue the training of the demo capture's radiance field.",
+        )
 
-    def handle(self, *args, frames, width, height, **options):
+    def handle(self, *args, frames, width, height, train, **options):
         users = {name: self._user(name) for name in DEMO_USERS}
         project = Project.objects.filter(name=DEMO_PROJECT).first()
         if project is None:
@@ -37,9 +41,20 @@ class Command(BaseCommand):
             set_membership(project=project, username=name, role=role)
         if not project.captures.filter(status=CaptureStatus.READY).exists():
             self._import_capture(project, users["demo-manager"], frames, width, height)
+        if train:
+            self._start_training(project, users["demo-manager"])
         self.stdout.write(self.style.SUCCESS(f"Demo project {DEMO_PROJECT!r} is ready."))
         for name, role in DEMO_USERS.items():
             self.stdout.write(f"  {role:<9} user: {name}  password: {DEMO_PASSWORD}")
+
+    def _start_training(self, project, user) -> None:
+        from annotate.services.training import current_field, start_training
+
+        capture = project.captures.filter(status=CaptureStatus.READY).first()
+        if current_field(capture) is not None or capture.project.jobs.filter(kind="train", status__in=["queued", "running"]).exists():
+            return
+        job = start_training(capture=capture, user=user)
+        self.stdout.write(f"Queued the training of capture {capture.pk}'s radiance field (job {job.pk}); the worker runs it.")
 
     def _user(self, username: str):
         user, created = get_user_model().objects.get_or_create(username=username)
