@@ -207,7 +207,9 @@ def _min_sq_to_centers(pool: torch.Tensor, centers: torch.Tensor, min_sq: torch.
         torch.minimum(part, sq.clamp_min_(0.0).min(dim=1).values, out=part)
 
 
-def _update_min_sq(pool: torch.Tensor, pool_sq: torch.Tensor, index: int, min_sq: torch.Tensor, chunk_rows: int) -> None:
+def _update_min_sq(
+    pool: torch.Tensor, pool_sq: torch.Tensor, index: int, min_sq: torch.Tensor, chunk_rows: int
+) -> None:
     """min_sq <- min(min_sq, |pool - pool[index]|^2) by the expanded form (one matrix-vector product)."""
     center = pool[index]
     for start in range(0, len(pool), chunk_rows):

@@ -88,8 +88,8 @@ def run_case(spec: dict) -> dict:
     start = time.perf_counter()
     picks = methods[spec["method"]]()
     seconds = time.perf_counter() - start
-    result = {"seconds": seconds, "rss_peak_mib": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline_kib) / 1024,
-              "picks": np.asarray(picks).tolist()}
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = {"seconds": seconds, "rss_peak_mib": (peak_kib - baseline_kib) / 1024, "picks": np.asarray(picks).tolist()}
     if spec["tracemalloc"]:
         result["tracemalloc_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
     return result
@@ -146,7 +146,8 @@ def print_report(rows, ratios, args) -> None:
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores shared with other "
           f"engineers' jobs (load average {os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}; "
           "selection on the CPU with 1 torch thread (k_center_greedy's default; also for the naive baseline).\n")
-    print("| method | features | N | labelled | picks | time (s) | peak RSS (MiB) | peak tracemalloc (MiB) | picks identical |")
+    print("| method | features | N | labelled | picks | time (s) | peak RSS (MiB) | peak tracemalloc (MiB) "
+          "| picks identical |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
         print("| " + " | ".join(str(cell) for cell in row) + " |")

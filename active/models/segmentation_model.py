@@ -50,7 +50,9 @@ class SegmentationModel:
             network = TinyUNet(config.n_classes, config.width, config.dropout)
         return cls(config, network, 0)
 
-    def fit(self, images: np.ndarray, masks: np.ndarray, *, steps: int, from_scratch: bool = False) -> "SegmentationModel":
+    def fit(
+        self, images: np.ndarray, masks: np.ndarray, *, steps: int, from_scratch: bool = False
+    ) -> "SegmentationModel":
         """A new model (version + 1) trained for ``steps`` minibatches, continuing from these weights
         (ActiveAnno3D's continuous training) or, with ``from_scratch``, from fresh ones."""
         start = SegmentationModel.untrained(self.config) if from_scratch else self

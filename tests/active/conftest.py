@@ -4,7 +4,7 @@ import pytest
 import torch
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def single_torch_thread():
     previous = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -80,3 +80,13 @@ def test_coreset_acquisition_says_why():
     assert result.model_version == "v1" and result.method == "coreset"
     first = CoresetAcquisition().select(AcquisitionInputs(3, features=np.array([[1.0], [5.0], [2.0]])), 1)
     assert first.reasons[0].startswith("nearest to the pool mean")
+
+
+@pytest.mark.gpu
+def test_picks_on_the_gpu_equal_the_reference():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA GPU")
+    features = np.random.default_rng(2).normal(size=(3000, 64)).astype(np.float32)
+    fast = k_center_greedy(features, 100, centers=features[:10], device="cuda")
+    assert fast.indices.tolist() == k_center_greedy_reference(features, 100, centers=features[:10]).indices.tolist()
