@@ -27,12 +27,16 @@ nerfstudio capture exported by Raylabel (train on it with `ns-train ... nerfstud
 transforms.json   camera_model, intrinsics (fl_x, fl_y, cx, cy, w, h, k1..k4, p1, p2 in every frame,
                   the first frame's also at the top level) and frames with file_path, transform_matrix
                   (camera-to-world, OpenGL axes: +x right, +y up, looking down -z), mask_path,
-                  instance_mask_path, raylabel_frame_id{depth_key}.
+                  instance_mask_path, raylabel_frame_id (and depth_file_path when depth is exported).
 images/           the frames as captured.
 masks/            8-bit PNG, 255 where any labelled object is visible, 0 elsewhere. nerfstudio
                   trains only on pixels whose mask is non-zero, so mask_path restricts training to
                   the labelled objects; drop the key to train on whole images.
 instance_masks/   16-bit PNG, the object's stable instance id per pixel, 0 for background.
+{depth_line}"""
+
+DEPTH_LINE = """depth/            depth_file_path; millimetres, which is nerfstudio's default depth_unit_scale_factor
+                  (1e-3), so depth-nerfacto reads them as they are.
 """
 
 
@@ -64,10 +68,8 @@ def write_nerfstudio(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], s
             out.write(json.dumps(top_level)[:-1].encode() + b', "frames": ')
             frame_entries.copy_to(out)
             out.write(b"}")
-    depth_key = ", depth_file_path (depth/, millimetres: nerfstudio's default depth_unit_scale_factor 1e-3)"
-    write_readme(
-        archive, spec.name, README.format(depth_key=depth_key if spec.include_depth else ""), depth=spec.include_depth
-    )
+    readme = README.format(depth_line=DEPTH_LINE if spec.include_depth else "")
+    write_readme(archive, spec.name, readme, depth=spec.include_depth)
 
 
 def intrinsics_keys(intrinsics: Intrinsics) -> dict:
