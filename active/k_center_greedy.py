@@ -139,6 +139,7 @@ class _Float32MinDistances:
         proj_radius = radius * 1.01
         self.proj_err = 2.0 * 2.0 * np.sqrt(dims) * (dim + 4) * FLOAT32_UNIT_ROUNDOFF * proj_radius
         self.proj_sq_err = 2.0 * (dims + 8) * FLOAT32_UNIT_ROUNDOFF * 4.0 * proj_radius**2
+        self.screen_limit = self._limit(self.min_sq)
 
     def near_maximum(self) -> np.ndarray:
         """Ascending indices of every frame the float32 values cannot rule out as the float64 maximum."""
@@ -148,27 +149,37 @@ class _Float32MinDistances:
     def add_center(self, index: int) -> None:
         # -inf keeps a picked frame out of every later maximum and every later update.
         self.min_sq[index] = -float("inf")
-        center = self.pool[index][None]
+        self.screen_limit[index] = -float("inf")
         if self.screen_pause > 0:
             self.screen_pause -= 1
-            _update_min_sq(self.pool, self.pool_sq, index, self.min_sq, self.chunk_rows)
+            self._update_all(index)
             return
-        maybe_closer = torch.nonzero(self._lower_bound_sq(index) <= self.min_sq + self.bound).flatten()
+        to_center = torch.addmv(self.proj_sq, self.proj, self.proj[index], alpha=-2.0).add_(self.proj_sq[index])
+        maybe_closer = torch.nonzero(to_center <= self.screen_limit).flatten()
         if len(maybe_closer) > len(self.pool) // 4:
             self.screen_pause, self.screen_backoff = self.screen_backoff, min(2 * self.screen_backoff, 64)
-            _update_min_sq(self.pool, self.pool_sq, index, self.min_sq, self.chunk_rows)
+            self._update_all(index)
             return
         self.screen_backoff = 1
         if len(maybe_closer):
+            center = self.pool[index][None]
             dist = torch.cdist(self.pool[maybe_closer], center, compute_mode="donot_use_mm_for_euclid_dist")[:, 0]
             self.min_sq[maybe_closer] = torch.minimum(self.min_sq[maybe_closer], dist * dist)
+            self.screen_limit[maybe_closer] = self._limit(self.min_sq[maybe_closer])
 
-    def _lower_bound_sq(self, index: int) -> torch.Tensor:
-        """(N,) a float32 value no larger than the float64 squared distance of each frame to frame ``index``."""
-        proj_sq = self.proj_sq + self.proj_sq[index] - 2.0 * (self.proj @ self.proj[index])
-        proj_dist = torch.sqrt(torch.clamp_min(proj_sq - self.proj_sq_err, 0.0))
-        lower = (proj_dist - self.proj_err) * self.inv_basis_norm - self.delta
-        return torch.clamp_min(lower, 0.0) ** 2 * (1.0 - 1e-5)
+    def _update_all(self, index: int) -> None:
+        _update_min_sq(self.pool, self.pool_sq, index, self.min_sq, self.chunk_rows)
+        self.screen_limit = self._limit(self.min_sq)
+
+    def _limit(self, min_sq: torch.Tensor) -> torch.Tensor:
+        """The projected squared distance to a new centre at or below which a frame must be updated.
+
+        Inverts the lower bound ``((sqrt(p - e1) - e2) / |basis| - delta)^2 <= true squared distance``:
+        a frame whose projected value ``p`` exceeds the limit is provably farther from the centre than
+        ``min_sq + bound``. The relative margins cover float32 rounding in computing the limit itself.
+        """
+        reach = torch.sqrt((min_sq + self.bound) * (1.0 + 2e-5))
+        return ((reach + self.delta) / self.inv_basis_norm + self.proj_err) ** 2 * (1.0 + 1e-5) + self.proj_sq_err
 
 
 def _centred_float32(array: np.ndarray, shift: np.ndarray, device: torch.device, chunk_rows: int) -> torch.Tensor:
@@ -251,20 +262,27 @@ class _ExactMinDistances:
 
     def min_sq(self, indices: np.ndarray) -> np.ndarray:
         """(len(indices),) float64 squared distances of those frames to their nearest centre."""
-        for index in indices:
-            row = np.asarray(self.features[index], dtype=np.float64)
-            if self.labelled is not None and not self.seen_labelled[index]:
-                self.value[index] = min(self.value[index], _min_sq_to_rows(self.labelled, row))
-                self.seen_labelled[index] = True
-            start = self.picked_upto[index]
-            if start < self.n_picked:
-                self.value[index] = min(self.value[index], _min_sq_to_rows(self.picked[start : self.n_picked], row))
-                self.picked_upto[index] = self.n_picked
+        points = np.asarray(self.features[indices], dtype=np.float64)
+        if self.labelled is not None:
+            new = ~self.seen_labelled[indices]
+            if new.any():
+                fresh = indices[new]
+                self.value[fresh] = np.minimum(self.value[fresh], _min_sq_to_rows(self.labelled, points[new]))
+                self.seen_labelled[fresh] = True
+        upto = self.picked_upto[indices]
+        for start in np.unique(upto[upto < self.n_picked]):  # frames grouped by the picks they have not seen
+            group = upto == start
+            recent = _min_sq_to_rows(self.picked[start : self.n_picked], points[group])
+            self.value[indices[group]] = np.minimum(self.value[indices[group]], recent)
+        self.picked_upto[indices] = self.n_picked
         return self.value[indices]
 
 
-def _min_sq_to_rows(rows: np.ndarray, point: np.ndarray, chunk_rows: int = 4096) -> float:
-    return min(
-        float((((np.asarray(rows[s : s + chunk_rows], dtype=np.float64) - point) ** 2).sum(axis=1)).min())
-        for s in range(0, len(rows), chunk_rows)
-    )
+def _min_sq_to_rows(rows: np.ndarray, points: np.ndarray, block: int = 1 << 21) -> np.ndarray:
+    """(P,) minimum over ``rows`` (R, D) of ``((row - point) ** 2).sum()`` for each of ``points`` (P, D)."""
+    step = max(1, block // max(1, points.size))  # bounds the (P, step, D) float64 temporary
+    best = np.full(len(points), np.inf)
+    for s in range(0, len(rows), step):
+        chunk = np.asarray(rows[s : s + step], dtype=np.float64)
+        best = np.minimum(best, ((chunk[None, :, :] - points[:, None, :]) ** 2).sum(axis=2).min(axis=1))
+    return best
