@@ -159,8 +159,11 @@ def three_box_frames() -> list[ExportFrame]:
     right = Box(3, 1, upright_pose(2.5, (1.2, 0.2, -5.0)), (0.6, 0.6, 0.6))
     truncated = Box(4, 2, upright_pose(0.0, (-2.6, 0.0, -4.5)), (1.0, 0.8, 1.0))
     first = render_frame([near, behind, right])
+
+    def second() -> FrameLabels:  # loaded lazily, as the platform gives labels
+        return render_frame([truncated, near])
+
     return [
         ExportFrame(0, "scene/frame_0000.png", png_bytes(seed=0), default_camera(0), first),
-        # the second frame's labels load lazily, as the platform gives them
-        ExportFrame(7, "scene/frame_0001.png", png_bytes(seed=1), default_camera(1), lambda: render_frame([truncated, near])),
+        ExportFrame(7, "scene/frame_0001.png", png_bytes(seed=1), default_camera(1), second),
     ]
