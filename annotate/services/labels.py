@@ -17,7 +17,17 @@ from django.db import transaction
 
 from annotate.errors import ConflictError, UserFacingError
 from annotate.frame_data import frame_camera
-from annotate.models import Capture, FieldModel, Frame, FrameLabel, FrameRender, Job, JobKind, SceneObject
+from annotate.models import (
+    Capture,
+    FieldModel,
+    Frame,
+    FrameLabel,
+    FrameRender,
+    Job,
+    JobKind,
+    SceneObject,
+    SceneObjectKind,
+)
 from annotate.services.field_store import load_trained_field
 from annotate.services.jobs import JobReporter, start_job
 from annotate.services.scene_objects import library_objects
@@ -50,6 +60,7 @@ def render_capture_labels(*, job: Job, reporter: JobReporter) -> dict:
     field_model = _require_field(capture)
     reporter.progress(0.0, "Loading the field and the objects", force=True)
     field = load_trained_field(field_model)
+    extract_box_meshes(capture, field_model, field)
     with tempfile.TemporaryDirectory(prefix="raylabel-objects-") as workdir:
         objects = library_objects(capture, workdir=Path(workdir))
     versions = {str(obj.instance_id): obj.version for obj in objects}
@@ -76,6 +87,45 @@ def render_capture_labels(*, job: Job, reporter: JobReporter) -> dict:
             _save_labels(frame, field_model, labels, versions)
         reporter.progress((position + 1) / len(frames), f"Frame {position + 1} of {len(frames)}")
     return {"frames": len(frames), **counts, "tolerance": tolerance, "field_model": field_model.pk}
+
+
+def extract_box_meshes(capture: Capture, field_model: FieldModel, field) -> int:
+    """Give each box the surface the field holds inside it (marching cubes), stored with the object.
+
+    Redone only for boxes edited, or a field retrained, since their last extraction; the object's
+    version does not change (the mesh follows from the box, it is not an edit). Returns how many ran.
+    """
+    from nerf_labeling.labels.box_meshes import with_extracted_mesh
+    from nerf_labeling.labels.scene_objects import BoxObject
+    from nerf_labeling.meshes import save_mesh
+
+    extracted = 0
+    for row in capture.scene_objects.filter(kind=SceneObjectKind.BOX).select_related("label_class"):
+        source = {"mesh_from_version": row.version, "mesh_from_field": field_model.pk}
+        if all(row.fit.get(key) == value for key, value in source.items()):
+            continue
+        box = BoxObject(
+            instance_id=row.instance_id, class_id=row.label_class.class_id, class_name=row.label_class.name,
+            object_to_world=np.asarray(row.object_to_world, dtype=np.float64), size=np.asarray(row.size),
+        )
+        mesh = with_extracted_mesh(field, box).mesh
+        name = ""
+        if mesh is not None:
+            with tempfile.TemporaryDirectory() as workdir:
+                path = save_mesh(mesh, Path(workdir) / f"{row.instance_id}-extracted.ply")
+                name = default_storage.save(
+                    f"objects/{capture.project_id}/{capture.pk}/{path.name}", ContentFile(path.read_bytes())
+                )
+        old = row.mesh_file.name if row.mesh_file else None
+        updated = SceneObject.objects.filter(pk=row.pk, version=row.version).update(
+            mesh_file=name, fit={**row.fit, **source, "mesh_faces": 0 if mesh is None else len(mesh.faces)}
+        )
+        if updated and old:
+            default_storage.delete(old)
+        elif not updated and name:
+            default_storage.delete(name)  # edited meanwhile: the next render extracts again
+        extracted += 1
+    return extracted
 
 
 def _changed(before: dict, after: dict) -> set[int]:

@@ -132,9 +132,14 @@ def update_object(*, obj: SceneObject, user, version, **changes) -> SceneObject:
             current.size = _size(changes["size"])
         if "label_class" in changes:
             current.label_class = _label_class(current.capture, changes["label_class"])
+        stale_mesh = None
+        if current.kind == SceneObjectKind.BOX and current.mesh_file and set(changes) & {"center", "rotation", "size"}:
+            stale_mesh, current.mesh_file = current.mesh_file.name, ""  # re-extracted at the next render
         current.version += 1
         current.updated_by = user
         current.save()
+    if stale_mesh:
+        default_storage.delete(stale_mesh)
     return current
 
 
@@ -194,13 +199,17 @@ def library_objects(capture: Capture, *, workdir: Path) -> list:
             instance_id=row.instance_id, class_id=row.label_class.class_id, class_name=row.label_class.name,
             object_to_world=np.asarray(row.object_to_world, dtype=np.float64), version=row.version,
         )
-        if row.kind == SceneObjectKind.MESH and row.mesh_file:
+        mesh = None
+        if row.mesh_file:
             local = workdir / f"mesh-{row.instance_id}{Path(row.mesh_file.name).suffix}"
             with row.mesh_file.open("rb") as source:
                 local.write_bytes(source.read())
-            objects.append(MeshObject(mesh=load_mesh(local), mesh_path=row.mesh_file.name, **common))
+            mesh = load_mesh(local)
+        if row.kind == SceneObjectKind.MESH:
+            objects.append(MeshObject(mesh=mesh, mesh_path=row.mesh_file.name, **common))
         else:
-            objects.append(BoxObject(size=np.asarray(row.size, dtype=np.float64), **common))
+            # A box's mesh, when it has one, is the surface extracted from the field inside it.
+            objects.append(BoxObject(size=np.asarray(row.size, dtype=np.float64), mesh=mesh, **common))
     return objects
 
 

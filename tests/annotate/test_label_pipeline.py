@@ -86,3 +86,21 @@ def test_rendering_without_a_field_is_refused(project, manager, manager_api):
     capture = Capture.objects.create(project=project, name="untrained", status=CaptureStatus.READY)
     response = manager_api.post(f"/api/captures/{capture.pk}/render/")
     assert response.status_code == 400 and "train it first" in response.json()["error"]
+
+
+def test_boxes_get_the_surface_inside_them_as_a_mesh(scene, manager, manager_api):
+    import trimesh
+
+    capture, truth = scene
+    _render(capture, manager)
+    ball = manager_api.get(f"/api/captures/{capture.pk}/objects/").json()[1]
+    assert ball["class_name"] == "ball" and ball["kind"] == "box" and ball["mesh_url"]
+    response = manager_api.get(ball["mesh_url"])
+    mesh = trimesh.load(io.BytesIO(b"".join(response.streaming_content)), file_type="ply", force="mesh")
+    diameter = truth.objects()[1]["size"][0]
+    # The sphere inside its box, not the box: the extracted surface is round and as wide as the ball.
+    np.testing.assert_allclose(mesh.extents, [diameter] * 3, atol=0.03)
+    assert abs(mesh.volume - np.pi / 6 * diameter**3) < 0.15 * np.pi / 6 * diameter**3
+
+    manager_api.patch(f"/api/objects/{ball['id']}/", {"version": ball["version"], "center": [0.55, 0.35, 0.3]}, format="json")
+    assert manager_api.get(f"/api/objects/{ball['id']}/").json()["mesh_url"] is None
