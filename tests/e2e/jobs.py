@@ -5,11 +5,19 @@ JOB_TIMEOUT_MS = 240_000
 
 
 def wait_for_job_panel(page: Page, scope: str, timeout_ms: int = JOB_TIMEOUT_MS) -> None:
-    """Wait until the job panel inside ``scope`` ends; assert it succeeded, showing its error if not."""
-    panel = page.locator(f"{scope} .job").last
+    """Wait until the last job panel inside ``scope`` ends, or an error shows there; assert success."""
     page.wait_for_function(
-        "(sel) => { const el = [...document.querySelectorAll(sel)].pop(); return el && !['queued','running','loading'].includes(el.dataset.jobStatus); }",
-        arg=f"{scope} .job", timeout=timeout_ms,
+        """(scope) => {
+            const root = document.querySelector(scope);
+            if (!root) return false;
+            if (root.querySelector('[role=alert]')) return true;
+            const job = [...root.querySelectorAll('.job')].pop();
+            return job && !['queued', 'running', 'loading'].includes(job.dataset.jobStatus);
+        }""",
+        arg=scope, timeout=timeout_ms,
     )
-    status = panel.get_attribute("data-job-status")
-    assert status == "succeeded", f"job in {scope} ended {status}: {panel.inner_text()}"
+    root = page.locator(scope)
+    alerts = root.locator("[role=alert]")
+    assert alerts.count() == 0, f"{scope} shows an error: {alerts.all_inner_texts()}"
+    status = root.locator(".job").last.get_attribute("data-job-status")
+    assert status == "succeeded", f"job in {scope} ended {status}: {root.locator('.job').last.inner_text()}"

@@ -1,6 +1,7 @@
 """An annotator's day in a real Chromium: log in, open the demo scene, place a box, train the field,
-render the labels, see the object in a frame's overlay, accept the frame."""
+render the labels, see the object in a frame's overlay, accept the frame, export and download."""
 import math
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
@@ -84,7 +85,7 @@ def test_scene_frustums_fly_to_frame_and_place_box(app_page, demo):
     assert undone["size"] == pytest.approx([0.5, 0.5, 0.5])
 
 
-def test_train_render_overlay_and_accept(app_page, demo):
+def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     page = app_page.page
     open_scene(app_page, demo["capture"])
     page.select_option("select[aria-label=Preset]", "grid-fast")
@@ -114,3 +115,15 @@ def test_train_render_overlay_and_accept(app_page, demo):
     page.wait_for_selector(".frame-detail .status-accepted")
     assert app_page.api("GET", f"/api/frames/{frame_id}/")["body"]["review_status"] == "accepted"
     page.wait_for_selector(f".tile[data-frame='{frame_id}'] .status-accepted")
+
+    page.goto(f"{demo['url']}/app/projects/{demo['project']}/export")
+    page.select_option("select[aria-label=Format]", "coco")
+    page.select_option("select[aria-label=Frames]", "accepted")
+    page.get_by_role("button", name="Export", exact=True).click()
+    wait_for_job_panel(page, ".export-page")
+    with page.expect_download() as download_info:
+        page.locator(".job a.download").click()
+    path = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(path)
+    assert zipfile.is_zipfile(path) and zipfile.ZipFile(path).namelist()
+    app_page.shot("export")

@@ -130,6 +130,8 @@ export interface Pick {
 
 export interface AlRound {
   id: number;
+  requested_method?: string;
+  batch_size?: number;
   method: string;
   reason: string;
   redundancy: number | null;
@@ -140,12 +142,17 @@ export interface AlRound {
   created_at?: string;
 }
 
+export interface BatchProgress {
+  total: number;
+  done: number;
+  by_annotator: Record<string, { reviewed: number; holding: number }>;
+}
+
 export interface Batch {
   id: number;
   name: string;
-  frames: number[];
-  assignees?: string[];
-  progress: Record<string, { done: number; total: number }>;
+  assignees: string[];
+  progress: BatchProgress;
   al_round?: number | null;
 }
 

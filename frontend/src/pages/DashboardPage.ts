@@ -10,12 +10,13 @@ import { useResource } from "../ui/useResource";
 
 const METHODS = ["auto", "random", "entropy", "equal", "bald", "coreset"];
 
-/** The metric keys that rounds report, the quality ones first. */
+const QUALITY = /miou|map|acc|auc|f1|quality/i;
+
+/** The model-quality figures that rounds report (e.g. train_miou), not their bookkeeping numbers. */
 export function metricKeys(rounds: AlRound[]): string[] {
   const keys = new Set<string>();
-  for (const r of rounds) for (const [k, v] of Object.entries(r.metrics ?? {})) if (typeof v === "number") keys.add(k);
-  const preferred = ["miou", "mIoU", "map", "mAP", "accuracy", "quality", "auc"];
-  return [...keys].sort((a, b) => (preferred.includes(b) ? 1 : 0) - (preferred.includes(a) ? 1 : 0));
+  for (const r of rounds) for (const [k, v] of Object.entries(r.metrics ?? {})) if (typeof v === "number" && QUALITY.test(k)) keys.add(k);
+  return [...keys].sort();
 }
 
 export function DashboardPage({ projectId }: { projectId: number }) {
@@ -64,7 +65,7 @@ export function DashboardPage({ projectId }: { projectId: number }) {
           ${keys.length > 1 ? html`<select value=${shownMetric} onChange=${(e: any) => setMetric(e.target.value)} aria-label="Metric">
             ${keys.map((k) => html`<option value=${k}>${k}</option>`)}</select>` : null}
           ${shownMetric ? html`<${LineChart} points=${list.map((r, i) => [i + 1, r.metrics?.[shownMetric] ?? null])} xLabel="round" yLabel=${shownMetric} width=${330} />`
-            : html`<${Empty}>No quality figures yet.<//>`}
+            : html`<${Empty}>No quality figures yet: a round reports the model's quality once accepted frames have labels.<//>`}
         </div>
         <${Batches} batches=${batches.data} error=${batches.error} annotators=${annotators} reload=${batches.reload} />
       </div>
@@ -83,13 +84,13 @@ function RoundView({ round, rounds, onPick, projectId, annotators, onBatch }: {
   const make = () => {
     setError(null);
     api.post<Batch>(`/api/projects/${projectId}/batches/`, { name: name || `Round ${round.id} top ${size}`, al_round: round.id, size, assignees })
-      .then((b) => { setMade(`Batch "${b.name}" made with ${b.frames?.length ?? size} frames.`); onBatch(); }, setError);
+      .then((b) => { setMade(`Batch "${b.name}" made with ${b.progress?.total ?? size} frames.`); onBatch(); }, setError);
   };
   return html`<div class="panel round" data-round=${round.id}>
     <div class="title-row"><h2>Round ${round.id}</h2>
       <select value=${round.id} onChange=${(e: any) => onPick(Number(e.target.value))} aria-label="Round">
         ${rounds.map((r) => html`<option value=${r.id}>round ${r.id} · ${r.method}</option>`)}</select></div>
-    <div class="policy"><strong>${round.method}</strong>${round.reason ? html` — <span class="reason">${round.reason}</span>` : null}</div>
+    <div class="policy">${round.requested_method === "auto" ? "auto → " : ""}<strong>${round.method}</strong>${round.reason ? html` — <span class="reason">${round.reason}</span>` : null}</div>
     <div class="muted small-text">redundancy ${round.redundancy?.toFixed?.(3) ?? "–"} · model v${round.model_version ?? "–"}
       ${Object.entries(round.metrics ?? {}).map(([k, v]) => ` · ${k} ${typeof v === "number" ? v.toFixed(3) : v}`)}</div>
     <div class="picks">${(round.picks ?? []).map((p) => html`<div class=${`pick ${p.rank <= size ? "in-batch" : ""}`} title=${p.reason ?? ""}>
@@ -122,9 +123,13 @@ function Batches({ batches, error, annotators, reload }: { batches?: Batch[]; er
     <${ErrorMessage} error=${actionError} what="Assign" />
     ${batches?.length === 0 ? html`<${Empty}>No batches yet.<//>` : null}
     ${batches?.map((b) => html`<div class="batch" data-batch=${b.id}>
-      <div class="title-row"><strong class="ellipsis" title=${b.name}>${b.name}</strong><span class="muted">${b.frames?.length ?? 0} frames</span></div>
-      ${Object.entries(b.progress ?? {}).map(([user, p]) => html`<div class="annotator-progress">
-        <span class="ellipsis">${user}</span><${ProgressBar} fraction=${p.total ? p.done / p.total : 0} label=${`${p.done}/${p.total}`} /></div>`)}
+      <div class="title-row"><strong class="ellipsis" title=${b.name}>${b.name}</strong>
+        <span class="muted">${b.progress?.done ?? 0}/${b.progress?.total ?? 0} done</span></div>
+      <${ProgressBar} fraction=${b.progress?.total ? b.progress.done / b.progress.total : 0} label="all annotators" />
+      ${Object.entries(b.progress?.by_annotator ?? {}).map(([user, p]) => html`<div class="annotator-progress" data-annotator=${user}>
+        <span class="ellipsis" title=${user}>${user}</span>
+        <${ProgressBar} fraction=${b.progress.total ? p.reviewed / b.progress.total : 0}
+          label=${`${p.reviewed} reviewed${p.holding ? `, ${p.holding} open` : ""}`} /></div>`)}
       <div class="inline-form">
         <${AssigneePicker} annotators=${annotators} value=${assigning[b.id] ?? b.assignees ?? []}
           onChange=${(v: string[]) => setAssigning({ ...assigning, [b.id]: v })} />

@@ -7,9 +7,15 @@ import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
 import { useResource } from "../ui/useResource";
 
+/** The formats answer is `{formats: [names]}` (or a list of `{name, description}`). */
+export function exportFormats(answer: unknown): ExportFormat[] {
+  const list = Array.isArray(answer) ? answer : ((answer as { formats?: unknown[] })?.formats ?? []);
+  return list.map((f) => (typeof f === "string" ? { name: f, description: "" } : (f as ExportFormat)));
+}
+
 export function ExportPage({ projectId }: { projectId: number }) {
   const project = useResource(() => api.get<Project>(`/api/projects/${projectId}/`), [projectId]);
-  const formats = useResource(() => api.get<any>("/api/export-formats/").then(items) as Promise<ExportFormat[]>, []);
+  const formats = useResource(() => api.get<any>("/api/export-formats/").then(exportFormats), []);
   const batches = useResource(() => api.get<any>(`/api/projects/${projectId}/batches/?limit=1000`).then(items) as Promise<Batch[]>, [projectId]);
   const exports = useResource(() => api.get<any>(`/api/projects/${projectId}/jobs/?kind=export&limit=20`).then(items) as Promise<Job[]>, [projectId]);
   const [format, setFormat] = useState("");

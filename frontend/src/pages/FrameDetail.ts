@@ -31,7 +31,7 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
       ${labels.data?.stale ? html`<span class="badge status-failed" title="Objects changed since these labels were rendered">stale labels</span>` : null}</div>
     <div class="stage" style=${{ aspectRatio: `${frame.width} / ${frame.height}` }}>
       <img src=${frame.image_url} alt=${`frame ${frame.index}`} />
-      ${!labels.error ? LAYERS.filter((l) => layers[l] && !overlayErrors[l]).map((l) => html`<img class=${`overlay overlay-${l}`}
+      ${labels.data ? LAYERS.filter((l) => layers[l] && !overlayErrors[l]).map((l) => html`<img class=${`overlay overlay-${l}`}
         src=${`/api/frames/${frame.id}/overlay/${l}/`} style=${{ opacity }} alt=${`${l} overlay`}
         onError=${() => setOverlayErrors({ ...overlayErrors, [l]: true })} />`) : null}
       ${layers.boxes && labels.data ? html`<svg class="overlay boxes" viewBox=${`0 0 ${frame.width} ${frame.height}`} preserveAspectRatio="none">
