@@ -29,11 +29,14 @@ export function BenchPage({ params }: { params: URLSearchParams }) {
       viewer.frameAll();
       await viewer.measureFps(500); // warm-up: shader compile and buffer upload
       const fps = await viewer.measureFps(seconds * 1000);
+      viewer.fullDetail = true;
+      const full = await viewer.measureFps(seconds * 1000);
       if (!alive) return;
       const gl = viewer.renderer.getContext();
       const debug = gl.getExtension("WEBGL_debug_renderer_info");
       setResult({
-        points, frustums: frames, fps: fps.fps, rendered_frames: fps.frames, ms: fps.ms,
+        points, frustums: frames, fps: fps.fps, rendered_frames: fps.frames, ms: fps.ms, points_drawn_moving: fps.pointsDrawn,
+        fps_full_detail: full.fps, rendered_frames_full_detail: full.frames,
         ply_bytes: ply.byteLength, ply_parse_ms: t2 - t1, generate_ms: t1 - t0,
         draw_calls: viewer.renderer.info.render.calls,
         gl_renderer: debug ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),

@@ -17,6 +17,8 @@ export class FramePager {
   requests = 0;
   private pages = new Map<number, Frame[]>();
   private loading = new Set<number>();
+  /** The pages the view wants now; others may be dropped. */
+  private wanted: [number, number] = [0, 0];
   private listeners = new Set<() => void>();
 
   constructor(
@@ -49,11 +51,19 @@ export class FramePager {
   ensure(first: number, last: number): void {
     const from = Math.floor(Math.max(0, first) / this.pageSize);
     const to = Math.floor(Math.max(0, last) / this.pageSize);
+    this.wanted = [from, to];
     for (let page = from; page <= to; page++) this.fetchPage(page);
-    const keep = (page: number) => page >= from - 1 && page <= to + 1;
-    for (const page of [...this.pages.keys()]) {
-      if (this.pages.size <= this.maxPages) break;
-      if (!keep(page)) this.pages.delete(page);
+    this.evict();
+  }
+
+  /** Drop pages away from the wanted ones, farthest first, while more than maxPages are held. */
+  private evict(): void {
+    const [from, to] = this.wanted;
+    const distance = (page: number) => (page < from ? from - page : page > to ? page - to : 0);
+    const byDistance = [...this.pages.keys()].sort((a, b) => distance(b) - distance(a));
+    for (const page of byDistance) {
+      if (this.pages.size <= this.maxPages || distance(page) === 0) break;
+      this.pages.delete(page);
     }
   }
 
@@ -68,6 +78,7 @@ export class FramePager {
       const answer = await api.get<Page<Frame>>(`${this.baseUrl}?${params}`);
       this.count = answer.count;
       this.pages.set(page, answer.results);
+      this.evict();
       this.error = null;
     } catch (error) {
       this.error = error as Error;

@@ -26,6 +26,7 @@ export function ReviewPage({ captureId, initialBatch }: { captureId: number; ini
   const pager = useMemo(() => new FramePager(`/api/captures/${captureId}/frames/`, filters), [captureId, status, batch, maxConfidence]);
   const [, setTick] = useState(0);
   useEffect(() => pager.subscribe(() => setTick((t) => t + 1)), [pager]);
+  (window as any).raylabelPager = pager; // for the e2e speed test and the console
   const nextInBatch = async () => {
     setNextError(null);
     try {

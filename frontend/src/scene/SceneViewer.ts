@@ -10,6 +10,7 @@ import { quaternionFromRows, rowsFromQuaternion, type Pose } from "./boxGeometry
 import { applyFrameToCamera, cameraCenter, cameraForward, imageCornersInCamera, matrixFromRows } from "./cameraPose";
 import { frustumDepth, frustumLines } from "./frustums";
 import type { PointCloud } from "./ply";
+import { PointBudget, shufflePoints } from "./pointBudget";
 
 export type GizmoMode = "translate" | "rotate" | "scale";
 
@@ -23,6 +24,8 @@ export interface ViewerEvents {
 }
 
 const CLICK_PIXELS = 4;
+/** After the last camera move, how long until the still view is drawn with every point. */
+const SETTLE_MS = 200;
 const PICK_FRAME_PIXELS = 12;
 
 export class SceneViewer {
@@ -41,6 +44,11 @@ export class SceneViewer {
   private needsRender = true;
   private continuous = false;
   private frameCount = 0;
+  private budget: PointBudget | null = null;
+  private lastMoveAt = -Infinity;
+  private lastFrameAt = 0;
+  /** Draw every point even while moving (the benchmark's full-detail figure). */
+  fullDetail = false;
   private raf = 0;
   private resizeObserver: ResizeObserver;
   private pointerDown: { x: number; y: number } | null = null;
@@ -54,7 +62,7 @@ export class SceneViewer {
     this.camera.position.set(4, -4, 3);
     this.controls = new OrbitControls(this.camera, this.renderer.domElement);
     this.controls.screenSpacePanning = true;
-    this.controls.addEventListener("change", () => this.invalidate());
+    this.controls.addEventListener("change", () => this.moved());
     this.gizmo = new TransformControls(this.camera, this.renderer.domElement);
     this.gizmo.addEventListener("change", () => this.invalidate());
     this.gizmo.addEventListener("dragging-changed", (event) => {
@@ -81,18 +89,34 @@ export class SceneViewer {
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(container);
     this.resize();
-    this.loop();
+    this.raf = requestAnimationFrame(this.loop);
   }
 
   invalidate(): void {
     this.needsRender = true;
   }
 
-  private loop = () => {
+  /** The camera moved: draw soon, with a point budget that keeps the motion smooth. */
+  private moved(): void {
+    this.lastMoveAt = performance.now();
+    this.invalidate();
+  }
+
+  private loop = (now: number) => {
     this.raf = requestAnimationFrame(this.loop);
-    if (!this.needsRender && !this.continuous) return;
+    const moving = this.continuous || now - this.lastMoveAt < SETTLE_MS;
+    const settling = !moving && this.points !== null && this.points.geometry.drawRange.count !== Infinity;
+    if (!this.needsRender && !moving && !settling) return;
     this.needsRender = false;
+    if (this.points && this.budget) {
+      const sinceLast = now - this.lastFrameAt;
+      // A first frame after a pause says nothing about the drawing speed: keep the budget then.
+      const budget = sinceLast < 500 ? this.budget.update(sinceLast) : this.budget.value;
+      const drawn = moving && !this.fullDetail ? budget : Infinity;
+      this.points.geometry.setDrawRange(0, drawn >= this.budget.total ? Infinity : drawn);
+    }
     this.renderer.render(this.scene, this.camera);
+    this.lastFrameAt = now;
     this.frameCount++;
   };
 
@@ -116,7 +140,10 @@ export class SceneViewer {
   setPoints(cloud: PointCloud | null, pointSize = 2): void {
     if (this.points) this.disposeObject(this.points);
     this.points = null;
+    this.budget = null;
     if (cloud && cloud.count > 0) {
+      shufflePoints(cloud.positions, cloud.colors);
+      this.budget = new PointBudget(cloud.count);
       const geometry = new THREE.BufferGeometry();
       geometry.setAttribute("position", new THREE.BufferAttribute(cloud.positions, 3));
       if (cloud.colors) geometry.setAttribute("color", new THREE.BufferAttribute(cloud.colors, 3, true));
@@ -327,9 +354,10 @@ export class SceneViewer {
 
   /**
    * Render continuously while turning the camera about the target for `durationMs`; frames per second
-   * as the browser delivered them (requestAnimationFrame, so capped at the display rate).
+   * as the browser delivered them (requestAnimationFrame, so capped at the display rate). The point
+   * budget applies unless `fullDetail` is set.
    */
-  async measureFps(durationMs: number): Promise<{ fps: number; frames: number; ms: number }> {
+  async measureFps(durationMs: number): Promise<{ fps: number; frames: number; ms: number; pointsDrawn: number }> {
     const start = performance.now();
     const firstCount = this.frameCount;
     this.continuous = true;
@@ -347,7 +375,9 @@ export class SceneViewer {
     this.renderer.getContext().finish();
     const ms = performance.now() - start;
     const frames = this.frameCount - firstCount;
-    return { fps: (frames * 1000) / ms, frames, ms };
+    const pointsDrawn = this.points ? Math.min(this.points.geometry.drawRange.count, this.budget!.total) : 0;
+    this.invalidate();
+    return { fps: (frames * 1000) / ms, frames, ms, pointsDrawn };
   }
 
   private disposeObject(node: THREE.Object3D): void {

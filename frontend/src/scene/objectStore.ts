@@ -185,7 +185,7 @@ export class ObjectStore {
   scheduleSave(id: number): void {
     this.dirty.add(id);
     clearTimeout(this.timers.get(id));
-    this.timers.set(id, window.setTimeout(() => this.save(id), SAVE_DELAY_MS));
+    this.timers.set(id, setTimeout(() => this.save(id), SAVE_DELAY_MS) as unknown as number);
   }
 
   /** Save now whatever waits (before leaving the page, or in tests). */

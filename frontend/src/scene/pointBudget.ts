@@ -1,0 +1,41 @@
+/**
+ * How many preview points to draw while the view moves: halve when frames come too slowly, grow when they
+ * come fast, never below a floor. Points are shuffled once on load, so any prefix is a uniform sample;
+ * a still view is always drawn in full.
+ */
+
+export const TARGET_FRAME_MS = 33; // ~30 frames per second while orbiting
+export const MIN_POINTS = 20_000;
+
+export class PointBudget {
+  value: number;
+
+  constructor(readonly total: number, readonly floor = MIN_POINTS) {
+    this.value = total;
+  }
+
+  /** Adjust after a moving frame that took `frameMs` from the previous one. */
+  update(frameMs: number): number {
+    if (frameMs > TARGET_FRAME_MS * 1.5) this.value = Math.max(Math.min(this.floor, this.total), Math.floor(this.value / 2));
+    else if (frameMs < TARGET_FRAME_MS * 0.6) this.value = Math.min(this.total, Math.ceil(this.value * 1.25));
+    return this.value;
+  }
+}
+
+/** Shuffle points and their colours together in place (seeded Fisher–Yates). */
+export function shufflePoints(positions: Float32Array, colors: Uint8Array | null, seed = 1): void {
+  let state = seed >>> 0 || 1;
+  const count = positions.length / 3;
+  for (let i = count - 1; i > 0; i--) {
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    const j = state % (i + 1);
+    for (let k = 0; k < 3; k++) {
+      const a = i * 3 + k;
+      const b = j * 3 + k;
+      [positions[a], positions[b]] = [positions[b], positions[a]];
+      if (colors) [colors[a], colors[b]] = [colors[b], colors[a]];
+    }
+  }
+}
