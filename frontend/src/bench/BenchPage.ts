@@ -27,7 +27,7 @@ export function BenchPage({ params }: { params: URLSearchParams }) {
       viewer.setPoints(cloud);
       viewer.setFrames(orbitFrames(frames));
       viewer.frameAll();
-      await viewer.measureFps(500); // warm-up: shader compile and buffer upload
+      await viewer.measureFps(2000); // warm-up: shader compile, buffer upload, the point budget settling
       const fps = await viewer.measureFps(seconds * 1000);
       viewer.fullDetail = true;
       const full = await viewer.measureFps(seconds * 1000);

@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { MIN_POINTS, PointBudget, shufflePoints } from "./pointBudget";
 
 describe("PointBudget", () => {
-  it("halves on slow frames down to the floor, grows on fast ones up to the total", () => {
+  it("scales down by the missed frame time, at most 8x, to the floor; grows on fast frames to the total", () => {
     const budget = new PointBudget(1_000_000);
-    expect(budget.update(100)).toBe(500_000);
+    expect(budget.update(66)).toBe(500_000);
+    expect(budget.update(10_000)).toBe(62_500);
     for (let i = 0; i < 20; i++) budget.update(100);
     expect(budget.value).toBe(MIN_POINTS);
     for (let i = 0; i < 100; i++) budget.update(5);
@@ -13,7 +14,7 @@ describe("PointBudget", () => {
 
   it("keeps the budget for frames near the target", () => {
     const budget = new PointBudget(400_000);
-    budget.update(100);
+    budget.update(66);
     expect(budget.update(33)).toBe(200_000);
   });
 

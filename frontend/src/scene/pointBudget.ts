@@ -1,6 +1,6 @@
 /**
- * How many preview points to draw while the view moves: halve when frames come too slowly, grow when they
- * come fast, never below a floor. Points are shuffled once on load, so any prefix is a uniform sample;
+ * How many preview points to draw while the view moves: scale by how far the last frame missed the target
+ * time (at most 8× down, 1.25× up a frame), never below a floor. Points are shuffled once on load, so any prefix is a uniform sample;
  * a still view is always drawn in full.
  */
 
@@ -16,8 +16,10 @@ export class PointBudget {
 
   /** Adjust after a moving frame that took `frameMs` from the previous one. */
   update(frameMs: number): number {
-    if (frameMs > TARGET_FRAME_MS * 1.5) this.value = Math.max(Math.min(this.floor, this.total), Math.floor(this.value / 2));
-    else if (frameMs < TARGET_FRAME_MS * 0.6) this.value = Math.min(this.total, Math.ceil(this.value * 1.25));
+    if (frameMs > TARGET_FRAME_MS * 1.5) {
+      const scaled = Math.floor(this.value * Math.max(1 / 8, TARGET_FRAME_MS / frameMs));
+      this.value = Math.max(Math.min(this.floor, this.total), scaled);
+    } else if (frameMs < TARGET_FRAME_MS * 0.6) this.value = Math.min(this.total, Math.ceil(this.value * 1.25));
     return this.value;
   }
 }
