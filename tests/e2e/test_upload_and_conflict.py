@@ -59,3 +59,32 @@ def test_autosave_conflict_shows_theirs_and_keeps_mine(app_page, demo):
     saved = app_page.api("GET", f"/api/objects/{object_id}/")["body"]
     assert saved["size"] == pytest.approx([0.5, 0.9, 0.5])
     assert saved["version"] == 3
+
+
+CUBE_OBJ = """v -0.2 -0.2 -0.2\nv 0.2 -0.2 -0.2\nv 0.2 0.2 -0.2\nv -0.2 0.2 -0.2
+v -0.2 -0.2 0.2\nv 0.2 -0.2 0.2\nv 0.2 0.2 0.2\nv -0.2 0.2 0.2
+f 1 3 2\nf 1 4 3\nf 5 6 7\nf 5 7 8\nf 1 2 6\nf 1 6 5\nf 2 3 7\nf 2 7 6\nf 3 4 8\nf 3 8 7\nf 4 1 5\nf 4 5 8
+"""
+
+
+def test_mesh_upload_shows_the_mesh_and_offers_refine(app_page, demo, tmp_path):
+    mesh = tmp_path / "cube.obj"
+    mesh.write_text(CUBE_OBJ)
+    page = app_page.page
+    app_page.login("demo-annotator", f"/app/captures/{demo['capture']}/scene")
+    page.wait_for_selector("text=12 cameras")
+    page.get_by_role("button", name="Add box").click()
+    page.wait_for_selector(".inspector")
+    object_id = int(page.get_attribute(".inspector", "data-object"))
+    page.set_input_files(".inspector input[type=file]", str(mesh))
+    expect(page.locator(".inspector h3")).to_contain_text("mesh")
+    page.wait_for_function(
+        "(id) => { const n = window.raylabelViewer.objects.get(id); return n && n.userData.geometryKey !== 'box'; }",
+        arg=object_id)
+    vertices = page.evaluate(
+        "(id) => window.raylabelViewer.objects.get(id).children[0].geometry.attributes.position.count", object_id)
+    assert vertices == 36  # 12 triangles, unindexed
+    saved = app_page.api("GET", f"/api/objects/{object_id}/")["body"]
+    assert saved["kind"] == "mesh" and saved["size"] == pytest.approx([0.4, 0.4, 0.4])
+    expect(page.get_by_role("button", name="Refine (ICP)")).to_be_visible()
+    app_page.shot("scene-mesh")

@@ -61,7 +61,7 @@ export function ReviewPage({ captureId, initialBatch }: { captureId: number; ini
         <label>Confidence below <select value=${maxConfidence} onChange=${(e: any) => setMaxConfidence(e.target.value)} aria-label="Confidence filter">
           ${["", "0.9", "0.75", "0.5", "0.25"].map((c) => html`<option value=${c}>${c || "any"}</option>`)}</select></label>
         ${batch ? html`<button onClick=${nextInBatch}>Next frame for me</button>` : null}
-        <span class="muted gallery-count" data-testid="gallery-count">${pager.count === null ? "…" : `${pager.count.toLocaleString()} frames`}</span>
+        <span class="muted gallery-count" data-testid="gallery-count">${pager.count === null ? "…" : `${pager.count.toLocaleString()} frame${pager.count === 1 ? "" : "s"}`}</span>
       </div>
       <${ErrorMessage} error=${batches.error && (batches.error as any).status !== 404 ? batches.error : null} what="Batches" />
       <${ErrorMessage} error=${nextError} what="Next frame" />
