@@ -78,12 +78,13 @@ class FrameSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     labels_url = serializers.SerializerMethodField()
+    confidence = serializers.SerializerMethodField()
 
     class Meta:
         model = Frame
         fields = [
             "id", "capture", "index", "file_name", "width", "height", "fx", "fy", "cx", "cy",
-            "distortion", "camera_to_world", "review_status", "image_url", "thumbnail_url", "labels_url",
+            "distortion", "camera_to_world", "review_status", "image_url", "thumbnail_url", "labels_url", "confidence",
         ]
         read_only_fields = fields
 
@@ -92,6 +93,10 @@ class FrameSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, frame) -> str:
         return reverse("api:frame-thumbnail", args=[frame.pk])
+
+    def get_confidence(self, frame) -> float | None:
+        labels = getattr(frame, "labels", None)
+        return labels.confidence if labels is not None else None
 
     def get_labels_url(self, frame) -> str:
         return reverse("api:frame-labels", args=[frame.pk])

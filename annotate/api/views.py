@@ -14,7 +14,7 @@ from annotate import selectors
 from annotate.api import serializers as s
 from annotate.api.files import file_response
 from annotate.api.pagination import paginate
-from annotate.errors import NotFoundError
+from annotate.errors import NotFoundError, UserFacingError
 from annotate.models import Membership
 from annotate.services import captures as capture_services
 from annotate.services import jobs as job_services
@@ -171,6 +171,12 @@ class FrameListView(APIView):
         frames = selectors.frames_of(capture, review_status=request.query_params.get("review_status"))
         if batch := request.query_params.get("batch"):
             frames = frames.filter(batch_items__batch_id=batch)
+        if (max_confidence := request.query_params.get("max_confidence")) is not None:
+            try:
+                frames = frames.filter(labels__confidence__lt=float(max_confidence))
+            except ValueError:
+                raise UserFacingError(f"max_confidence must be a number, got {max_confidence!r}.") from None
+        frames = frames.select_related("labels")
         return paginate(request, frames, s.FrameSerializer)
 
 

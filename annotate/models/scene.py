@@ -88,4 +88,8 @@ class FrameLabel(models.Model):
     data = models.FileField(max_length=500)
     objects_summary = models.JSONField(default=list, blank=True)
     object_versions = models.JSONField(default=dict, blank=True)
+    confidence = models.FloatField(
+        null=True, blank=True, db_index=True,
+        help_text="Lowest mean label confidence over the frame's visible objects (null: none visible).",
+    )
     rendered_at = models.DateTimeField(auto_now=True)

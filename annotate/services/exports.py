@@ -111,7 +111,7 @@ def start_export(*, project: Project, user, format_name: str, selection: str = "
     if unlabeled:
         raise UserFacingError(
             f"{unlabeled} of the {total} selected frames have no rendered labels; render the captures' "
-            "labels first, or export only accepted frames."
+            "labels first."
         )
     with transaction.atomic():
         job = start_job(

@@ -161,19 +161,23 @@ def _save_labels(frame: Frame, field_model: FieldModel, labels, versions: dict) 
     name = f"labels/{frame.capture.project_id}/{frame.capture_id}/{frame.index:05d}.npz"
     old = FrameLabel.objects.filter(frame=frame).values_list("data", flat=True).first()
     stored = default_storage.save(name, ContentFile(labels.to_bytes()))
+    summaries = [_summary(label, labels) for label in labels.objects]
+    visible = [item["confidence"] for item in summaries if item["confidence"] is not None]
     FrameLabel.objects.update_or_create(
         frame=frame,
         defaults={
             "field_model": field_model, "data": stored, "object_versions": versions,
-            "objects_summary": [_summary(label) for label in labels.objects],
+            "objects_summary": summaries, "confidence": min(visible) if visible else None,
         },
     )
     if old and old != stored:
         default_storage.delete(old)
 
 
-def _summary(label) -> dict:
+def _summary(label, labels) -> dict:
+    pixels = labels.instance_mask == label.instance_id
     return {
+        "confidence": round(float(labels.confidence[pixels].mean()), 4) if pixels.any() else None,
         "instance_id": label.instance_id, "class_id": label.class_id, "class_name": label.class_name,
         "modal_box": label.modal_box, "amodal_box": label.amodal_box,
         "visible_pixels": label.visible_pixels, "visible_fraction": round(label.visible_fraction, 4),

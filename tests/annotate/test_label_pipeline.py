@@ -104,3 +104,15 @@ def test_boxes_get_the_surface_inside_them_as_a_mesh(scene, manager, manager_api
 
     manager_api.patch(f"/api/objects/{ball['id']}/", {"version": ball["version"], "center": [0.55, 0.35, 0.3]}, format="json")
     assert manager_api.get(f"/api/objects/{ball['id']}/").json()["mesh_url"] is None
+
+
+def test_frames_carry_their_label_confidence_and_can_be_filtered_by_it(scene, manager, manager_api):
+    capture, _ = scene
+    url = f"/api/captures/{capture.pk}/frames/"
+    assert {f["confidence"] for f in manager_api.get(url).json()["results"]} == {None}
+    _render(capture, manager)
+    # An exact field leaves no doubt: every visible object's mean confidence is 1.
+    assert {f["confidence"] for f in manager_api.get(url).json()["results"]} == {1.0}
+    assert manager_api.get(f"{url}?max_confidence=0.5").json()["count"] == 0
+    assert manager_api.get(f"{url}?max_confidence=1.01").json()["count"] == 8
+    assert manager_api.get(f"{url}?max_confidence=low").status_code == 400

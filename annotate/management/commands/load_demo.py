@@ -1,6 +1,7 @@
 """python manage.py load_demo: a demo project with a generated capture, a manager and an annotator."""
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -81,8 +82,12 @@ class Command(BaseCommand):
                 capture, job = create_capture(
                     project=project, user=user, name="demo-orbit", archive=File(handle, name=archive.name)
                 )
-        # Ingest here rather than wait for the worker; the queued task then finds the job done.
+        # Ingest here rather than wait for a worker; if a running worker took the job first, wait for it.
         ingest_capture_task(job.id)
+        job.refresh_from_db()
+        while job.is_active:
+            time.sleep(0.5)
+            job.refresh_from_db()
         capture.refresh_from_db()
         self.stdout.write(f"Capture {capture.pk}: {capture.status}, {capture.frames.count()} frames.")
         return capture
