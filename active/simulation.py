@@ -48,12 +48,15 @@ class FirstRound:
 
 @dataclass(frozen=True)
 class ActiveLearningCurve:
-    """fractions : (cycles,) labelled share of the pool; mious : (cycles,) test mIoU after each cycle."""
+    """fractions : (cycles,) labelled share of the pool; mious : (cycles,) test mIoU after each cycle;
+    selections : what each acquisition returned (indices into that cycle's candidates); picked : the same
+    picks as pool indices."""
 
     method: str
     fractions: np.ndarray
     mious: np.ndarray
     selections: tuple[SelectionResult, ...] = field(default=())
+    picked: tuple[np.ndarray, ...] = field(default=())
 
 
 def evaluate_miou(model: SegmentationModel, test: SegmentationSet, n_classes: int) -> float:
@@ -80,7 +83,7 @@ def run_active_learning(
 ) -> ActiveLearningCurve:
     """Cycles of acquire -> label -> train -> evaluate from ``start`` until ``config.up_to`` of the pool."""
     counts = config.budget.counts(len(pool), config.up_to)
-    labelled, model, mious, selections = start.labelled, start.model, [start.miou], []
+    labelled, model, mious, selections, picked = start.labelled, start.model, [start.miou], [], []
     n_classes = model.config.n_classes
     for target in counts[1:]:
         candidates = np.setdiff1d(np.arange(len(pool)), labelled)
@@ -89,9 +92,11 @@ def run_active_learning(
             labelled_images=pool.images[labelled], mc_passes=config.mc_passes,
         )
         selection = acquisition.select(inputs, int(target - len(labelled)))
-        labelled = np.sort(np.concatenate([labelled, candidates[selection.indices]]))
+        picked.append(candidates[selection.indices])
+        labelled = np.sort(np.concatenate([labelled, picked[-1]]))
         model = model.fit(pool.images[labelled], pool.masks[labelled], steps=config.cycle_steps,
                           from_scratch=config.from_scratch)
         mious.append(evaluate_miou(model, test, n_classes))
         selections.append(selection)
-    return ActiveLearningCurve(acquisition.name, counts / len(pool), np.asarray(mious), tuple(selections))
+    return ActiveLearningCurve(acquisition.name, counts / len(pool), np.asarray(mious), tuple(selections),
+                               tuple(picked))

@@ -119,10 +119,25 @@ def run_seed(pools: dict, budgets: list[tuple[Budget, float]], seed: int, args) 
                 began = time.perf_counter()
                 curve = run_active_learning(pool, test, make_acquisition(method, **options), start=start, config=config)
                 rows.append((pool_name, str(budget), method, seed, auc_at_budget(curve.fractions, curve.mious, up_to),
-                             miou_at_budget(curve.fractions, curve.mious, up_to), time.perf_counter() - began))
+                             miou_at_budget(curve.fractions, curve.mious, up_to), time.perf_counter() - began,
+                             adjacent_pick_share(curve.picked, pool.sequence_ids)))
                 print(f"  seed {seed} {pool_name} {budget} {method}: AUC {rows[-1][4]:.3f} "
                       f"({rows[-1][6]:.0f} s)", file=sys.stderr, flush=True)
     return rows, policy_rows
+
+
+def adjacent_pick_share(picked: tuple[np.ndarray, ...], sequence_ids: np.ndarray, window: int = 2) -> float:
+    """Share of picks with another pick of the same cycle within ``window`` frames of the same sequence:
+    how much a batch collapses onto runs of near-identical consecutive frames (pool frames of a capture
+    are stored in order)."""
+    near = []
+    for batch in picked:
+        batch = np.sort(batch)
+        gaps = np.abs(batch[:, None] - batch[None, :])
+        same = sequence_ids[batch][:, None] == sequence_ids[batch][None, :]
+        np.fill_diagonal(gaps, window + 1)
+        near.extend(((gaps <= window) & same).any(axis=1).tolist())
+    return float(np.mean(near)) if near else float("nan")
 
 
 def summarise(rows: list) -> dict:
@@ -136,7 +151,9 @@ def summarise(rows: list) -> dict:
         aucs = np.array([auc[key + (seed,)] for seed in seeds])
         mious = np.array([row[5] for row in rows if row[:3] == key])
         gains = aucs - np.array([auc[key[:2] + ("random", seed)] for seed in seeds])
-        table[key] = (aucs.mean(), aucs.std(), mious.mean(), mious.std(), gains.mean(), gains.std(), len(aucs))
+        adjacent = np.mean([row[7] for row in rows if row[:3] == key])
+        table[key] = (aucs.mean(), aucs.std(), mious.mean(), mious.std(), gains.mean(), gains.std(), len(aucs),
+                      adjacent)
     return table
 
 
@@ -192,12 +209,15 @@ def print_report(table, policy_rows, lines, args, budgets, minutes) -> None:
         b = int(round(100 * up_to))
         print(f"\n### Budget {budget}, up to {b} %\n")
         print(f"| pool | method | AUC@{b} mean | AUC@{b} std | mIoU@{b} mean | mIoU@{b} std "
-              f"| AUC@{b} gain over random, per seed: mean | std | seeds |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-        for (pool, budget_name, method), (am, asd, mm, msd, gm, gsd, n) in table.items():
+              f"| AUC@{b} gain over random, per seed: mean | std | seeds | picks next to a pick |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for (pool, budget_name, method), (am, asd, mm, msd, gm, gsd, n, adj) in table.items():
             if budget_name == str(budget):
+                adjacent = f"{adj:.2f}" if pool == "redundant" else "n/a"
                 print(f"| {pool} | {method} | {am:.3f} | {asd:.3f} | {mm:.3f} | {msd:.3f} | {gm:+.3f} | {gsd:.3f} "
-                      f"| {n} |")
+                      f"| {n} | {adjacent} |")
+    print("\n'picks next to a pick': share of a cycle's picks within 2 orbit frames of another pick of the same "
+          "cycle (redundant pool only; its frames are in orbit order).")
     print("\n### Policy (redundancy from the first model's features)\n")
     print("| pool | budget | seed | redundancy | method | reason |\n| --- | --- | --- | --- | --- | --- |")
     for pool, budget, seed, score, method, reason in policy_rows:

@@ -27,3 +27,5 @@ def test_each_method_runs_two_cycles(method):
     assert [len(s) for s in curve.selections] == [4, 4]
     assert all(s.method == method and len(s.reasons) == 4 for s in curve.selections)
     assert curve.selections[-1].model_version == "tiny-unet-v2"
+    picked = np.concatenate(curve.picked)
+    assert len(set(picked.tolist())) == 8 and not set(picked.tolist()) & set(start.labelled.tolist())
