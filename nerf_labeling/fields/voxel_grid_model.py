@@ -26,6 +26,7 @@ class GridRenderSettings:
     colour_threshold : samples with a smaller compositing weight skip the colour grid
     occupancy_threshold : cells whose vertices all have a smaller alpha per step are skipped
     sh_degree : 0 (view-independent colour) or 1 (linear view dependence)
+    background_degree : SH degree (0-2) of the background colour over ray directions; 0 is one colour
     """
 
     step_ratio: float = 0.5
@@ -35,6 +36,7 @@ class GridRenderSettings:
     colour_threshold: float = 1e-4
     occupancy_threshold: float = 1e-3
     sh_degree: int = 0
+    background_degree: int = 0
 
 
 def sh_basis(directions: torch.Tensor, degree: int) -> torch.Tensor:
@@ -69,8 +71,6 @@ class GridRender:
 class VoxelGridModel(torch.nn.Module):
     """Density + SH-colour vertex grids at ``resolution`` vertices per axis, plus a background."""
 
-    BACKGROUND_DEGREE = 2
-
     def __init__(self, resolution: int, settings: GridRenderSettings):
         super().__init__()
         if resolution < 2:
@@ -80,7 +80,7 @@ class VoxelGridModel(torch.nn.Module):
         colour_channels = 3 * (settings.sh_degree + 1) ** 2
         self.density = torch.nn.Parameter(torch.zeros(resolution**3, 1))
         self.colour = torch.nn.Parameter(torch.zeros(resolution**3, colour_channels))
-        self.background = torch.nn.Parameter(torch.zeros((self.BACKGROUND_DEGREE + 1) ** 2, 3))
+        self.background = torch.nn.Parameter(torch.zeros((settings.background_degree + 1) ** 2, 3))
         self.register_buffer("occupancy", torch.ones((resolution - 1,) * 3, dtype=torch.bool))
 
     @property
@@ -103,7 +103,7 @@ class VoxelGridModel(torch.nn.Module):
 
     def background_colour(self, directions: torch.Tensor) -> torch.Tensor:
         """``(N, 3)`` unit directions -> ``(N, 3)`` RGB of whatever lies beyond the cube."""
-        return torch.sigmoid(sh_basis(directions, self.BACKGROUND_DEGREE) @ self.background)
+        return torch.sigmoid(sh_basis(directions, self.settings.background_degree) @ self.background)
 
     def render(self, origins: torch.Tensor, directions: torch.Tensor, offsets: torch.Tensor | None = None) -> GridRender:
         """Render ``(N, 3)`` normalised origins and unit directions; ``offsets`` jitter samples (training)."""

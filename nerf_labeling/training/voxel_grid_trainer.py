@@ -48,7 +48,7 @@ class VoxelGridTrainerConfig:
     rays_per_batch: int = 4096
     resolution_schedule: tuple[tuple[float, int], ...] = ((0.0, 32), (0.1, 64), (0.25, 96), (0.5, 128))
     settings: GridRenderSettings = field(default_factory=GridRenderSettings)
-    density_lr: float = 0.1
+    density_lr: float = 0.3
     colour_lr: float = 0.1
     background_lr: float = 0.05
     lr_final_factor: float = 0.1
