@@ -36,7 +36,7 @@ class GridRenderSettings:
     colour_threshold: float = 1e-4
     occupancy_threshold: float = 1e-3
     sh_degree: int = 0
-    background_degree: int = 0
+    background_degree: int = 2
 
 
 def sh_basis(directions: torch.Tensor, degree: int) -> torch.Tensor:

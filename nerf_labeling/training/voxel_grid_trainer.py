@@ -48,7 +48,7 @@ class VoxelGridTrainerConfig:
     rays_per_batch: int = 4096
     resolution_schedule: tuple[tuple[float, int], ...] = ((0.0, 32), (0.1, 64), (0.25, 96), (0.5, 128))
     settings: GridRenderSettings = field(default_factory=GridRenderSettings)
-    density_lr: float = 0.3
+    density_lr: float = 0.1
     colour_lr: float = 0.1
     background_lr: float = 0.05
     lr_final_factor: float = 0.1
@@ -69,7 +69,8 @@ class VoxelGridTrainerConfig:
 def grid_fast() -> VoxelGridTrainerConfig:
     """Seconds on a tiny scene: for tests and smoke runs."""
     return VoxelGridTrainerConfig(
-        max_iterations=60, rays_per_batch=1024, resolution_schedule=((0.0, 24), (0.5, 40)), occupancy_warmup=16, eval_every=None
+        max_iterations=60, rays_per_batch=1024, resolution_schedule=((0.0, 24), (0.5, 40)), occupancy_warmup=16, eval_every=None,
+        density_lr=0.3,
     )
 
 

@@ -1,0 +1,174 @@
+"""A trained nerfstudio nerfacto pipeline behind the :class:`RadianceField` interface (GPU workers).
+
+nerfstudio is imported only when a field is built or loaded. Its dataparser moves the capture into its
+own frame, ``x_ns = scale * (R @ x + t)`` with ``transform = [R | t]`` (3x4); this adaptor maps rays in
+and distances, densities and bounds back, so callers only ever see the capture's world frame.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from nerf_labeling.fields.base import RadianceField, RayRender
+from nerf_labeling.fields.registry import FIELD_MANIFEST, read_manifest, register_field
+
+GPU_REQUIREMENTS_HINT = "the nerfacto backend needs nerfstudio: pip install -r requirements-gpu.txt (GPU workers)"
+DATA_DIR, RUN_DIR = "data", "run"
+
+
+def import_nerfstudio():
+    """The nerfstudio package, or an ImportError that names ``requirements-gpu.txt``."""
+    try:
+        import nerfstudio  # noqa: F401
+        from nerfstudio.cameras.rays import RayBundle  # noqa: F401
+    except ImportError as error:
+        raise ImportError(f"{GPU_REQUIREMENTS_HINT} ({error})") from error
+    return nerfstudio
+
+
+@register_field("nerfacto")
+class NerfactoField(RadianceField):
+    """A nerfacto pipeline in eval mode plus its dataparser transform.
+
+    transform : (3, 4) float64, capture world -> nerfstudio frame before scaling
+    scale : float, nerfstudio units per capture unit
+    """
+
+    def __init__(self, pipeline, transform: np.ndarray, scale: float, *, source_dir: Path | None = None, chunk: int = 1 << 14):
+        import_nerfstudio()
+        self.pipeline = pipeline.eval()
+        self.transform = np.asarray(transform, dtype=np.float64).reshape(3, 4)
+        self.scale = float(scale)
+        self.source_dir = source_dir
+        self.chunk = chunk
+
+    @property
+    def _device(self):
+        return next(self.pipeline.model.parameters()).device
+
+    @property
+    def bounds(self) -> np.ndarray:
+        aabb = self.pipeline.datamanager.train_dataparser_outputs.scene_box.aabb.cpu().numpy().astype(np.float64)
+        corners = np.array(np.meshgrid(*aabb.T)).reshape(3, -1).T
+        rotation, offset = self.transform[:, :3], self.transform[:, 3]
+        world = (corners / self.scale - offset) @ rotation
+        return np.stack([world.min(axis=0), world.max(axis=0)])
+
+    def render_rays(self, origins: np.ndarray, directions: np.ndarray) -> RayRender:
+        import torch
+
+        origins, directions = np.asarray(origins, np.float64), np.asarray(directions, np.float64)
+        if origins.ndim != 2 or origins.shape[1] != 3 or directions.shape != origins.shape:
+            raise ValueError(f"origins and directions must both be (N, 3), got {origins.shape} and {directions.shape}")
+        rotation, offset = self.transform[:, :3], self.transform[:, 3]
+        o = torch.from_numpy((self.scale * (origins @ rotation.T + offset)).astype(np.float32))
+        d = torch.from_numpy((directions @ rotation.T).astype(np.float32))
+        parts = [self._render_chunk(o[i : i + self.chunk], d[i : i + self.chunk]) for i in range(0, len(o), self.chunk)]
+        rgb, distance, opacity, std = (np.concatenate([p[k] for p in parts]) if parts else np.zeros(0) for k in range(4))
+        return RayRender(
+            rgb=rgb.reshape(-1, 3).astype(np.float32),
+            distance=(distance / self.scale).astype(np.float32),
+            opacity=opacity.astype(np.float32),
+            distance_std=(std / self.scale).astype(np.float32),
+        )
+
+    def _render_chunk(self, origins, directions) -> tuple[np.ndarray, ...]:
+        import torch
+        from nerfstudio.cameras.rays import RayBundle
+        from nerfstudio.field_components.field_heads import FieldHeadNames
+
+        model, device = self.pipeline.model, self._device
+        n = len(origins)
+        with torch.no_grad():
+            bundle = RayBundle(
+                origins=origins.to(device),
+                directions=directions.to(device),
+                pixel_area=torch.full((n, 1), 1e-6, device=device),
+                camera_indices=torch.zeros((n, 1), dtype=torch.long, device=device),
+            )
+            bundle = model.collider(bundle)
+            samples, _, _ = model.proposal_sampler(bundle, density_fns=model.density_fns)
+            outputs = model.field.forward(samples, compute_normals=False)
+            weights = samples.get_weights(outputs[FieldHeadNames.DENSITY])
+            rgb = model.renderer_rgb(rgb=outputs[FieldHeadNames.RGB], weights=weights)
+            mids = (samples.frustums.starts + samples.frustums.ends) / 2.0
+            opacity = weights.sum(dim=-2)
+            safe = opacity.clamp(min=1e-6)
+            distance = (weights * mids).sum(dim=-2) / safe
+            variance = (weights * (mids - distance[..., None, :]) ** 2).sum(dim=-2) / safe
+            present = opacity > 1e-6
+            distance = torch.where(present, distance, torch.zeros_like(distance))
+            std = torch.where(present, variance.clamp(min=0).sqrt(), torch.zeros_like(variance))
+        flat = (distance, opacity.clamp(0, 1), std)
+        return (rgb.clamp(0, 1).float().cpu().numpy(),) + tuple(t.reshape(n).float().cpu().numpy() for t in flat)
+
+    def density(self, points: np.ndarray) -> np.ndarray:
+        import torch
+
+        points = np.asarray(points, np.float64)
+        if points.ndim != 2 or points.shape[1] != 3:
+            raise ValueError(f"points must be (N, 3), got {points.shape}")
+        rotation, offset = self.transform[:, :3], self.transform[:, 3]
+        ns_points = torch.from_numpy((self.scale * (points @ rotation.T + offset)).astype(np.float32)).to(self._device)
+        with torch.no_grad():
+            sigma = self.pipeline.model.field.density_fn(ns_points).reshape(-1).float().cpu().numpy()
+        # Density per nerfstudio unit -> per capture unit (lengths shrink by 1 / scale).
+        return (sigma * self.scale).astype(np.float32)
+
+    def save(self, path: str | Path) -> None:
+        if self.source_dir is None:
+            raise ValueError("this nerfacto field was not built from a training run directory")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        for name in (DATA_DIR, RUN_DIR):
+            if (path / name).resolve() != (self.source_dir / name).resolve():
+                shutil.copytree(self.source_dir / name, path / name, dirs_exist_ok=True)
+        manifest = {"backend": self.backend_name, "transform": self.transform.tolist(), "scale": self.scale}
+        (path / FIELD_MANIFEST).write_text(json.dumps(manifest, indent=2))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "NerfactoField":
+        import_nerfstudio()
+        from nerfstudio.utils.eval_utils import eval_setup
+
+        path = Path(path).resolve()
+        manifest = read_manifest(path)
+        config_path = next((path / RUN_DIR).rglob("config.yml"))
+
+        def relocate(config):
+            # The directory may have moved since training (zipped, stored, extracted elsewhere).
+            config.pipeline.datamanager.data = path / DATA_DIR / "transforms.json"
+            config.pipeline.datamanager.dataparser.data = path / DATA_DIR / "transforms.json"
+            config.output_dir = path / RUN_DIR
+            config.load_dir = config_path.parent / "nerfstudio_models"
+            return config
+
+        with without_lpips():
+            _, pipeline, _, _ = eval_setup(config_path, test_mode="inference", update_config_callback=relocate)
+        return cls(pipeline, np.asarray(manifest["transform"]), manifest["scale"], source_dir=path)
+
+
+class without_lpips:  # noqa: N801 - used as a context manager
+    """Swap torchmetrics' LPIPS for a stub while nerfacto builds: the real one downloads AlexNet weights."""
+
+    def __enter__(self):
+        import torch
+        import torchmetrics.image.lpip as lpip
+
+        class NoLpips(torch.nn.Module):
+            def __init__(self, *args, **kwargs):
+                super().__init__()
+
+            def forward(self, *args, **kwargs):
+                return torch.tensor(float("nan"))
+
+        self.module, self.original = lpip, lpip.LearnedPerceptualImagePatchSimilarity
+        lpip.LearnedPerceptualImagePatchSimilarity = NoLpips
+        return self
+
+    def __exit__(self, *exc):
+        self.module.LearnedPerceptualImagePatchSimilarity = self.original
+        return False
