@@ -93,7 +93,7 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     wait_for_job_panel(page, ".training")
     page.wait_for_selector(".points-note >> text=preview points", timeout=30_000)
     assert page.evaluate("window.raylabelViewer.points.geometry.attributes.position.count") > 0
-    assert page.locator(".training svg.chart circle").count() >= 1
+    assert page.locator(".training .psnr-chart svg.chart circle").count() >= 1
     app_page.shot("scene-trained")
 
     frame_id = fly_to_next_frame(page)

@@ -13,9 +13,12 @@ interface Presets {
   presets: Record<string, { backend: string; description: string }>;
 }
 
-export function psnrPoints(job: Job): [number, number | null][] {
-  const curve = (job.result?.curve ?? []) as [number, number, number | null][];
-  return curve.map(([iteration, , psnr]) => [iteration, psnr]);
+type CurvePoint = [iteration: number, loss: number, psnr: number | null];
+
+/** job.result.curve as chart points: column 1 is the loss, column 2 the held-out PSNR (dB) or null. */
+export function curvePoints(job: Job, column: 1 | 2): [number, number | null][] {
+  const curve = (job.result?.curve ?? []) as CurvePoint[];
+  return curve.map((row) => [row[0], row[column]]);
 }
 
 export function TrainingPanel({ captureId, projectId, fields, onTrained }: {
@@ -48,7 +51,8 @@ export function TrainingPanel({ captureId, projectId, fields, onTrained }: {
     </div>
     <${ErrorMessage} error=${error} what="Train" />
     <${JobPanel} jobId=${shownJob} title="Training" onEnd=${onTrained}>
-      ${(job: Job) => html`<${LineChart} points=${psnrPoints(job)} xLabel="iteration" yLabel="PSNR dB" width=${250} height=${130} />`}
+      ${(job: Job) => html`<div class="psnr-chart"><${LineChart} points=${curvePoints(job, 2)} xLabel="iteration" yLabel="held-out PSNR dB" width=${250} height=${120} /></div>
+        <div class="loss-chart"><${LineChart} points=${curvePoints(job, 1)} xLabel="iteration" yLabel="loss" width=${250} height=${100} /></div>`}
     <//>
     ${fields?.length ? html`<div class="muted small-text">Latest field: ${fields[0].preset}
       ${Object.entries(fields[0].metrics ?? {}).slice(0, 3).map(([k, v]) => html` · ${k} ${typeof v === "number" ? v.toFixed(2) : String(v)}`)}</div>` : null}

@@ -1,6 +1,11 @@
 /** A small SVG line chart: one series of (x, y) points with axis extents; gaps where y is null. */
 import { html } from "./html";
 
+/** Three significant digits, without exponent noise for everyday magnitudes. */
+function label(value: number): string {
+  return Math.abs(value) >= 1000 || value === 0 ? String(Math.round(value)) : String(Number(value.toPrecision(3)));
+}
+
 interface Props {
   points: [number, number | null][];
   xLabel: string;
@@ -17,7 +22,10 @@ export function LineChart({ points, xLabel, yLabel, width = 360, height = 160 }:
   const ys = valid.map((p) => p[1]);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  if (y0 === y1) {
+    const pad = Math.abs(y0) * 0.1 || 1;
+    [y0, y1] = [y0 - pad, y1 + pad];
+  }
   const sx = (x: number) => pad.left + ((x - x0) / (x1 - x0 || 1)) * (width - pad.left - pad.right);
   const sy = (y: number) => height - pad.bottom - ((y - y0) / (y1 - y0)) * (height - pad.top - pad.bottom);
   const path = valid.map((p, i) => `${i ? "L" : "M"}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join("");
@@ -25,8 +33,8 @@ export function LineChart({ points, xLabel, yLabel, width = 360, height = 160 }:
   <svg class="chart" width=${width} height=${height} role="img" aria-label=${`${yLabel} by ${xLabel}`}>
     <line x1=${pad.left} y1=${height - pad.bottom} x2=${width - pad.right} y2=${height - pad.bottom} class="axis" />
     <line x1=${pad.left} y1=${pad.top} x2=${pad.left} y2=${height - pad.bottom} class="axis" />
-    <text x=${pad.left - 4} y=${pad.top + 8} text-anchor="end">${y1.toFixed(1)}</text>
-    <text x=${pad.left - 4} y=${height - pad.bottom} text-anchor="end">${y0.toFixed(1)}</text>
+    <text x=${pad.left - 4} y=${pad.top + 8} text-anchor="end">${label(y1)}</text>
+    <text x=${pad.left - 4} y=${height - pad.bottom} text-anchor="end">${label(y0)}</text>
     <text x=${pad.left} y=${height - 8}>${x0}</text>
     ${x1 !== x0 ? html`<text x=${width - pad.right} y=${height - 8} text-anchor="end">${x1}</text>` : null}
     <text x=${(width + pad.left) / 2} y=${height - 8} text-anchor="middle">${xLabel}</text>
