@@ -41,7 +41,7 @@ def k_center_greedy(
     *,
     centers: np.ndarray | None = None,
     device: str | torch.device | None = None,
-    chunk_rows: int = 1 << 16,
+    chunk_rows: int = 1 << 14,
     screen_dims: int = 32,
     num_threads: int | None = 1,
 ) -> KCenterResult:
@@ -113,7 +113,7 @@ class _Float32MinDistances:
     def __init__(self, features, centers, shift, device, chunk_rows: int, screen_dims: int) -> None:
         self.chunk_rows = chunk_rows
         self.pool = _centred_float32(features, shift, device, chunk_rows)
-        self.pool_sq = (self.pool * self.pool).sum(dim=1)
+        self.pool_sq = _row_sq_norms(self.pool, chunk_rows)
         n_frames, dim = self.pool.shape
         radius = _max_norm(self.pool)
         self.min_sq = torch.full((n_frames,), float("inf"), dtype=torch.float32, device=device)
@@ -134,7 +134,7 @@ class _Float32MinDistances:
         # The bound divides by the spectral norm of the float32 basis, which rounding may push above 1.
         self.inv_basis_norm = 1.0 / (float(np.linalg.norm(basis.astype(np.float64), 2)) * (1.0 + 1e-12))
         self.proj = self.pool @ torch.from_numpy(np.ascontiguousarray(basis)).to(self.pool.device)
-        self.proj_sq = (self.proj * self.proj).sum(dim=1)
+        self.proj_sq = _row_sq_norms(self.proj, self.chunk_rows)
         dim = self.pool.shape[1]
         proj_radius = radius * 1.01
         self.proj_err = 2.0 * 2.0 * np.sqrt(dims) * (dim + 4) * FLOAT32_UNIT_ROUNDOFF * proj_radius
@@ -192,6 +192,11 @@ def _centred_float32(array: np.ndarray, shift: np.ndarray, device: torch.device,
     return out
 
 
+def _row_sq_norms(rows: torch.Tensor, chunk_rows: int) -> torch.Tensor:
+    """(N,) squared row norms, chunked so no (N, D) temporary is made."""
+    return torch.cat([(part * part).sum(dim=1) for part in rows.split(chunk_rows)]) if len(rows) else rows[:, 0]
+
+
 def _max_norm(rows: torch.Tensor) -> float:
     # The 1e-4 margin covers the rounding of the float32 norm itself.
     return float(torch.linalg.vector_norm(rows, dim=1).max().double()) * (1.0 + 1e-4) if len(rows) else 0.0
@@ -210,7 +215,7 @@ def _float32_error_bound(radius: float, dim: int) -> float:
 def _min_sq_to_centers(pool: torch.Tensor, centers: torch.Tensor, min_sq: torch.Tensor, chunk_rows: int) -> None:
     """min_sq <- min over centers of squared distances, by the expanded form in (rows x centres) blocks."""
     rows_per_block = min(chunk_rows, max(1, (1 << 22) // len(centers)))
-    center_sq = (centers * centers).sum(dim=1)
+    center_sq = _row_sq_norms(centers, chunk_rows)
     for start in range(0, len(pool), rows_per_block):
         rows = pool[start : start + rows_per_block]
         sq = (rows * rows).sum(dim=1, keepdim=True) + center_sq - 2.0 * rows @ centers.T
