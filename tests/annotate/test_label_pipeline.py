@@ -116,3 +116,34 @@ def test_frames_carry_their_label_confidence_and_can_be_filtered_by_it(scene, ma
     assert manager_api.get(f"{url}?max_confidence=0.5").json()["count"] == 0
     assert manager_api.get(f"{url}?max_confidence=1.01").json()["count"] == 8
     assert manager_api.get(f"{url}?max_confidence=low").status_code == 400
+
+
+def test_refining_a_mesh_placed_10cm_and_10_degrees_off_recovers_its_pose(scene, manager, manager_api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from annotate.services.labels import start_refine
+    from annotate.tasks import refine_object_task
+
+    capture, truth = scene
+    # The big box: unlike the can and the balls, its pose is not ambiguous under a 10 degree turn.
+    box = next(o for o in manager_api.get(f"/api/captures/{capture.pk}/objects/").json() if o["instance_id"] == 1)
+    mesh_bytes = truth.mesh_path(box["instance_id"]).read_bytes()
+    uploaded = manager_api.post(f"/api/objects/{box['id']}/mesh/", {
+        "file": SimpleUploadedFile("box.ply", mesh_bytes), "version": box["version"]}, format="multipart").json()
+    angle = np.deg2rad(10.0)
+    turn = np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]])
+    true_rotation, true_center = np.array(uploaded["rotation"]), np.array(uploaded["center"])
+    moved = manager_api.patch(f"/api/objects/{box['id']}/", {
+        "version": uploaded["version"], "rotation": (turn @ true_rotation).tolist(),
+        "center": (true_center + 0.1 * np.array([1, 1, -1]) / np.sqrt(3)).tolist()}, format="json").json()
+    assert np.linalg.norm(np.array(moved["center"]) - true_center) == pytest.approx(0.1)
+
+    job = start_refine(obj=capture.scene_objects.get(pk=box["id"]), user=manager)
+    refine_object_task(job.id)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    refined = manager_api.get(f"/api/objects/{box['id']}/").json()
+    assert np.linalg.norm(np.array(refined["center"]) - true_center) < 0.01
+    cos = (np.trace(np.array(refined["rotation"]).T @ true_rotation) - 1) / 2
+    assert np.degrees(np.arccos(np.clip(cos, -1, 1))) < 1.0
+    assert refined["fit"]["rmse"] < 0.01 and refined["version"] == moved["version"] + 1

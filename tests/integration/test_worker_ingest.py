@@ -67,3 +67,35 @@ def test_import_capture_command_waits_for_the_worker(celery_worker_process, mana
     frames = manager_api.get(f"/api/captures/{capture_id}/frames/").json()
     assert frames["count"] == 3
     assert "Ingested 3 frames" in err.getvalue()
+
+
+def test_a_job_whose_worker_is_killed_ends_failed_not_running_forever(
+    celery_worker_process, manager_api, tmp_path, settings
+):
+    import os
+    import signal
+    import time
+
+    capture_dir = write_capture_dir(tmp_path / "scene", n_frames=10, width=32, height=24)
+    project_id = manager_api.get("/api/projects/").json()["results"][0]["id"]
+    upload = manager_api.post(
+        f"/api/projects/{project_id}/captures/",
+        {"file": SimpleUploadedFile("scene.zip", zip_dir(capture_dir), content_type="application/zip")},
+        format="multipart",
+    ).json()
+    wait_for_job(manager_api, upload["job"]["id"])
+    train = manager_api.post(f"/api/captures/{upload['capture']['id']}/train/", {"preset": "grid-default"}, format="json")
+    assert train.status_code == 202
+    job_url = f"/api/jobs/{train.json()['id']}/"
+    deadline = time.monotonic() + 120
+    while manager_api.get(job_url).json()["status"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    os.kill(celery_worker_process.pid, signal.SIGKILL)
+    celery_worker_process.wait(timeout=30)
+
+    settings.RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S = 3
+    time.sleep(4)
+    job = manager_api.get(job_url).json()
+    assert job["status"] == "failed" and "stopped responding" in job["error"]
+    # It can be started again at once.
+    assert manager_api.post(f"/api/captures/{upload['capture']['id']}/train/", format="json").status_code == 202
