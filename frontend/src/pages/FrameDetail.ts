@@ -25,6 +25,8 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
       return f;
     });
   const fix = () => review("fixed").catch(() => null).finally(() => navigate(`/captures/${frame.capture}/scene?frame=${frame.id}`));
+  // The SVG is in image pixels and stretched to the panel: size the text to the image, not to the screen.
+  const fontSize = Math.max(frame.width, frame.height) / 40;
   const labelsMissing = labels.error && "status" in labels.error && (labels.error as any).status === 404;
   return html`<div class="frame-detail" data-frame=${frame.id}>
     <div class="title-row"><h2>Frame ${frame.index}</h2><span class=${`badge status-${frame.review_status}`}>${frame.review_status}</span>
@@ -38,7 +40,7 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
         ${labels.data.objects.filter((o) => o.modal_box).map((o) => {
           const [x0, y0, x1, y1] = o.modal_box!;
           return html`<g><rect x=${x0} y=${y0} width=${x1 - x0} height=${y1 - y0} class="box2d" />
-            <text x=${x0 + 2} y=${Math.max(y0 - 3, 10)} class="box-label">${o.class_name} ${(o.visible_fraction * 100).toFixed(0)}%</text></g>`;
+            <text x=${x0 + fontSize * 0.2} y=${Math.max(y0 - fontSize * 0.3, fontSize)} class="box-label" font-size=${fontSize}>${o.class_name} ${(o.visible_fraction * 100).toFixed(0)}%</text></g>`;
         })}
       </svg>` : null}
     </div>

@@ -112,7 +112,9 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
       .then((buffer) => {
         const cloud = parsePly(buffer);
         viewer.current?.setPoints(cloud);
-        setPointsNote(`${cloud.count.toLocaleString()} preview points from field ${field.id} (${field.preset}).`);
+        setPointsNote(cloud.count
+          ? `${cloud.count.toLocaleString()} preview points from field ${field.id} (${field.preset}).`
+          : `The preview of field ${field.id} (${field.preset}) has no points: the field is still too rough to show surfaces; train longer or with another preset.`);
       })
       .catch((e) => setPointsNote(e));
   }, [field?.id]);
