@@ -1,5 +1,6 @@
 """An annotator's day in a real Chromium: log in, open the demo scene, place a box, train the field,
-render the labels, see the object in a frame's overlay, accept the frame, export and download."""
+render the labels, see the object in a frame's overlay, accept the frame, export and download, and
+refine a mesh against the field (ICP) to see its fit residual."""
 import math
 import zipfile
 
@@ -8,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import endpoint_landed
 from tests.e2e.jobs import wait_for_job_panel
+from tests.e2e.meshes import CUBE_OBJ
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -130,3 +132,13 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     download_info.value.save_as(path)
     assert zipfile.is_zipfile(path) and zipfile.ZipFile(path).namelist()
     app_page.shot("export")
+
+    mesh = tmp_path / "cube.obj"
+    mesh.write_text(CUBE_OBJ)
+    page.goto(f"{demo['url']}/app/captures/{demo['capture']}/scene")
+    page.locator(".object-list li").first.click()
+    page.set_input_files(".inspector input[type=file]", str(mesh))
+    page.get_by_role("button", name="Refine (ICP)").click()
+    wait_for_job_panel(page, ".inspector")
+    expect(page.locator(".inspector .fit").first).to_contain_text("Fit residual (RMSE)")
+    app_page.shot("scene-refined")

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.jobs import wait_for_job_panel
+from tests.e2e.meshes import CUBE_OBJ
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -59,12 +60,6 @@ def test_autosave_conflict_shows_theirs_and_keeps_mine(app_page, demo):
     saved = app_page.api("GET", f"/api/objects/{object_id}/")["body"]
     assert saved["size"] == pytest.approx([0.5, 0.9, 0.5])
     assert saved["version"] == 3
-
-
-CUBE_OBJ = """v -0.2 -0.2 -0.2\nv 0.2 -0.2 -0.2\nv 0.2 0.2 -0.2\nv -0.2 0.2 -0.2
-v -0.2 -0.2 0.2\nv 0.2 -0.2 0.2\nv 0.2 0.2 0.2\nv -0.2 0.2 0.2
-f 1 3 2\nf 1 4 3\nf 5 6 7\nf 5 7 8\nf 1 2 6\nf 1 6 5\nf 2 3 7\nf 2 7 6\nf 3 4 8\nf 3 8 7\nf 4 1 5\nf 4 5 8
-"""
 
 
 def test_mesh_upload_shows_the_mesh_and_offers_refine(app_page, demo, tmp_path):

@@ -102,7 +102,7 @@ export function ObjectInspector({ object, store, classes }: { object: SceneObjec
           inliers ${(100 * Number(job.result.inlier_fraction ?? 0)).toFixed(0)}%</div>` : null}
       <//>
       ${object.fit && Object.keys(object.fit).length ? html`<div class="fit muted small-text">Last fit: ${Object.entries(object.fit)
-        .map(([k, v]) => `${k} ${typeof v === "number" ? v.toFixed(4) : v}`).join(" · ")}</div>` : null}
+        .map(([k, v]) => `${k} ${typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v}`).join(" · ")}</div>` : null}
     </div>
     <${ErrorMessage} error=${error} />
   </div>`;
