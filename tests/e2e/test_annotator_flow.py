@@ -31,8 +31,9 @@ def fly_to_next_frame(page) -> int:
     return int(page.get_attribute(".selected-frame", "data-frame"))
 
 
-def add_box_on_ground(app_page, height: float) -> int:
+def add_box_on_ground(app_page, height: float, class_name: str = "box") -> int:
     page = app_page.page
+    page.select_option("select[aria-label='Class of new boxes']", label=class_name)
     page.get_by_role("button", name="Add box").click()
     page.wait_for_selector(".inspector")
     object_id = int(page.get_attribute(".inspector", "data-object"))
@@ -73,6 +74,7 @@ def test_scene_frustums_fly_to_frame_and_place_box(app_page, demo):
 
     object_id = add_box_on_ground(app_page, 0.8)
     saved = app_page.api("GET", f"/api/objects/{object_id}/")["body"]
+    assert saved["class_name"] == "box"
     assert saved["size"][2] == pytest.approx(0.8)
     assert saved["center"][2] == pytest.approx(0.4)
     assert saved["version"] >= 2

@@ -27,7 +27,7 @@ export function ProjectPage({ projectId, me }: { projectId: number; me?: Me }) {
         <${ErrorMessage} error=${captures.error} what="Captures" />
         ${captures.loading && !captures.data ? html`<${Loading} what="captures" />` : null}
         ${captures.data?.length === 0 ? html`<${Empty}>No captures yet: upload a zip below.<//>` : null}
-        <table class="table captures">
+        ${captures.data?.length ? html`<table class="table captures">
           <thead><tr><th>Name</th><th>Status</th><th>Frames</th><th></th></tr></thead>
           <tbody>${captures.data?.map((c) => html`<tr data-capture=${c.id}>
             <td class="ellipsis name-cell" title=${c.name}>${c.name}</td>
@@ -39,7 +39,7 @@ export function ProjectPage({ projectId, me }: { projectId: number; me?: Me }) {
               <a href=${`/app/captures/${c.id}/review`}>Review</a>
             </td>
           </tr>`)}</tbody>
-        </table>
+        </table>` : null}
         <${CaptureUpload} projectId=${projectId} onChange=${captures.reload} />
       </div>
       <div class="column">

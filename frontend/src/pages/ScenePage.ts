@@ -52,11 +52,13 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
   const [selectedFrame, setSelectedFrame] = useState<Frame | null>(null);
   const [selectedObject, setSelectedObject] = useState<number | null>(null);
   const [mode, setMode] = useState<GizmoMode>("translate");
+  const [newClass, setNewClass] = useState<number | null>(null);
   const [photo, setPhoto] = useState(0.6);
   const [photoShown, setPhotoShown] = useState(false);
   const [renderJob, setRenderJob] = useState<number | null>(null);
   const [renderError, setRenderError] = useState<Error | null>(null);
   const [meshes, setMeshes] = useState(new Map<string, THREE.BufferGeometry>());
+  const meshesLoading = useRef(new Set<string>());
   const container = useRef<HTMLDivElement>(null);
   const viewer = useRef<SceneViewer | null>(null);
   const dragStart = useRef<Editable | null>(null);
@@ -125,9 +127,9 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
     viewer.current?.setObjects(objects, colorOf, (o) => meshes.get(`${o.mesh_url}:${o.size}`) ?? null);
     for (const o of objects) {
       const key = `${o.mesh_url}:${o.size}`;
-      if (o.kind === "mesh" && o.mesh_url && !meshes.has(key)) {
-        meshes.set(key, null as any); // loading
-        loadMesh(o.mesh_url).then((g) => setMeshes(new Map(meshes.set(key, g))), setObjectsError);
+      if (o.kind === "mesh" && o.mesh_url && !meshes.has(key) && !meshesLoading.current.has(key)) {
+        meshesLoading.current.add(key);
+        loadMesh(o.mesh_url).then((g) => setMeshes((m) => new Map(m).set(key, g)), setObjectsError);
       }
     }
   });
@@ -142,7 +144,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
   useEffect(() => viewer.current?.setPhotoOpacity(photo), [photo]);
 
   const addBox = async () => {
-    const labelClass = classList[0]?.id;
+    const labelClass = classList.find((c) => c.id === newClass)?.id ?? classList[0]?.id;
     if (labelClass === undefined) return;
     const at = viewer.current!.groundPointAhead();
     const pose = { center: [at.x, at.y, 0], size: [0.5, 0.5, 0.5], rotation: IDENTITY_ROWS };
@@ -233,6 +235,10 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
     </aside>
     <div class="viewport-column">
       <div class="toolbar">
+        <select class="new-class" aria-label="Class of new boxes" value=${newClass ?? classList[0]?.id ?? ""}
+          onChange=${(e: any) => setNewClass(Number(e.target.value))}>
+          ${classList.map((c) => html`<option value=${c.id}>${c.name}</option>`)}
+        </select>
         <button onClick=${addBox} title="B" disabled=${!classList.length}>Add box</button>
         ${(["translate", "rotate", "scale"] as GizmoMode[]).map((m, i) => html`<button class=${mode === m ? "active" : ""}
           title=${"WER"[i]} onClick=${() => setMode(m)}>${m}</button>`)}
