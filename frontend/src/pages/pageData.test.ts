@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import type { AlRound, Job } from "../api/types";
+import { metricKeys } from "./DashboardPage";
+import { exportFormats } from "./ExportPage";
+import { curvePoints } from "./TrainingPanel";
+
+describe("what the pages read from API answers", () => {
+  it("plots only model-quality figures of rounds, not their bookkeeping", () => {
+    const rounds = [
+      { metrics: { labelled_frames: 0, redundancy_threshold: 0.5, sequence_share: 1 } },
+      { metrics: { labelled_frames: 3, train_miou: 0.41, sequence_share: 1 } },
+    ] as unknown as AlRound[];
+    expect(metricKeys(rounds)).toEqual(["train_miou"]);
+  });
+
+  it("reads export formats as names or as {name, description}", () => {
+    expect(exportFormats({ formats: ["coco", "kitti"] })).toEqual([
+      { name: "coco", description: "" }, { name: "kitti", description: "" }]);
+    expect(exportFormats([{ name: "bop", description: "6-DoF" }])).toEqual([{ name: "bop", description: "6-DoF" }]);
+  });
+
+  it("splits the training curve into loss and held-out PSNR series", () => {
+    const job = { result: { curve: [[25, 0.03, null], [60, 0.01, 14.2]] } } as unknown as Job;
+    expect(curvePoints(job, 1)).toEqual([[25, 0.03], [60, 0.01]]);
+    expect(curvePoints(job, 2)).toEqual([[25, null], [60, 14.2]]);
+  });
+});
