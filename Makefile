@@ -43,8 +43,8 @@ demo: install
 
 test: install services
 	rm -rf var/test && mkdir -p var/test
-	$(TEST_ENV) $(PY) -m pytest
 	@if [ -f frontend/package.json ]; then cd frontend && npm test; fi
+	$(TEST_ENV) $(PY) -m pytest
 
 clean:
 	rm -rf var $(VENV)
