@@ -1,6 +1,7 @@
 """Simulated active learning on a fully labelled pool: label, train, evaluate, acquire, repeat."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,14 +28,23 @@ class SegmentationSet:
 @dataclass(frozen=True)
 class SimulationConfig:
     """Steps of training for the first model and for each later cycle; ``from_scratch`` retrains each
-    cycle from fresh weights instead of continuing (ActiveAnno3D continues)."""
+    cycle from fresh weights instead of continuing (ActiveAnno3D continues); ``scale_steps`` multiplies a
+    cycle's steps by the labelled set's growth since the first round (|labelled| / |initial|), so a
+    fresh model sees its data as many times per frame as the first model did."""
 
     budget: Budget
     up_to: float
     initial_steps: int = 150
     cycle_steps: int = 60
     from_scratch: bool = False
+    scale_steps: bool = False
     mc_passes: int = 6
+
+    def steps_for(self, n_labelled: int, n_initial: int) -> int:
+        """Training steps of a cycle that ends with ``n_labelled`` frames labelled."""
+        if not self.scale_steps:
+            return self.cycle_steps
+        return int(round(self.cycle_steps * n_labelled / n_initial))
 
 
 @dataclass(frozen=True)
@@ -50,13 +60,14 @@ class FirstRound:
 class ActiveLearningCurve:
     """fractions : (cycles,) labelled share of the pool; mious : (cycles,) test mIoU after each cycle;
     selections : what each acquisition returned (indices into that cycle's candidates); picked : the same
-    picks as pool indices."""
+    picks as pool indices; train_seconds : wall time of each cycle's ``fit`` (the first round's is not in it)."""
 
     method: str
     fractions: np.ndarray
     mious: np.ndarray
     selections: tuple[SelectionResult, ...] = field(default=())
     picked: tuple[np.ndarray, ...] = field(default=())
+    train_seconds: tuple[float, ...] = field(default=())
 
 
 def evaluate_miou(model: SegmentationModel, test: SegmentationSet, n_classes: int) -> float:
@@ -83,7 +94,7 @@ def run_active_learning(
 ) -> ActiveLearningCurve:
     """Cycles of acquire -> label -> train -> evaluate from ``start`` until ``config.up_to`` of the pool."""
     counts = config.budget.counts(len(pool), config.up_to)
-    labelled, model, mious, selections, picked = start.labelled, start.model, [start.miou], [], []
+    labelled, model, mious, selections, picked, seconds = start.labelled, start.model, [start.miou], [], [], []
     n_classes = model.config.n_classes
     for target in counts[1:]:
         candidates = np.setdiff1d(np.arange(len(pool)), labelled)
@@ -94,9 +105,12 @@ def run_active_learning(
         selection = acquisition.select(inputs, int(target - len(labelled)))
         picked.append(candidates[selection.indices])
         labelled = np.sort(np.concatenate([labelled, picked[-1]]))
-        model = model.fit(pool.images[labelled], pool.masks[labelled], steps=config.cycle_steps,
+        began = time.perf_counter()
+        model = model.fit(pool.images[labelled], pool.masks[labelled],
+                          steps=config.steps_for(len(labelled), len(start.labelled)),
                           from_scratch=config.from_scratch)
+        seconds.append(time.perf_counter() - began)
         mious.append(evaluate_miou(model, test, n_classes))
         selections.append(selection)
     return ActiveLearningCurve(acquisition.name, counts / len(pool), np.asarray(mious), tuple(selections),
-                               tuple(picked))
+                               tuple(picked), tuple(seconds))
