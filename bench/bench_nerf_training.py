@@ -100,7 +100,7 @@ def main() -> None:
         ("frames (train / held out)", f"{len(train)} / {len(held)} at 128x96"),
         ("training wall time (incl. setup)", f"{seconds:.1f} s"),
         ("iterations", f"{metrics.iterations} ({metrics.iterations / metrics.seconds:.2f} it/s)"),
-        ("final grid resolution", f"{metrics.extra['resolution']}^3"),
+        ("final grid resolution, occupied cells", f"{metrics.extra['resolution']}^3, {metrics.extra['occupied_fraction'] * 100:.1f} %"),
         ("held-out PSNR", f"{scores['psnr']:.2f} dB (target >= 25)"),
         ("median depth error, object pixels", f"{scores['median_abs'] * 100:.2f} cm / {scores['median_rel'] * 100:.2f} % (target <= 3 %)"),
         ("mean depth error, object pixels", f"{scores['mean_abs'] * 100:.2f} cm / {scores['mean_rel'] * 100:.2f} %"),

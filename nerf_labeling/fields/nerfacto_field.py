@@ -35,13 +35,18 @@ class NerfactoField(RadianceField):
 
     transform : (3, 4) float64, capture world -> nerfstudio frame before scaling
     scale : float, nerfstudio units per capture unit
+    scene_box : (2, 3) float64, the dataparser's scene box (nerfstudio frame)
     """
 
-    def __init__(self, pipeline, transform: np.ndarray, scale: float, *, source_dir: Path | None = None, chunk: int = 1 << 14):
+    def __init__(
+        self, pipeline, transform: np.ndarray, scale: float, scene_box: np.ndarray, *,
+        source_dir: Path | None = None, chunk: int = 1 << 14,
+    ):
         import_nerfstudio()
         self.pipeline = pipeline.eval()
         self.transform = np.asarray(transform, dtype=np.float64).reshape(3, 4)
         self.scale = float(scale)
+        self.scene_box = np.asarray(scene_box, dtype=np.float64).reshape(2, 3)
         self.source_dir = source_dir
         self.chunk = chunk
 
@@ -51,8 +56,7 @@ class NerfactoField(RadianceField):
 
     @property
     def bounds(self) -> np.ndarray:
-        aabb = self.pipeline.datamanager.train_dataparser_outputs.scene_box.aabb.cpu().numpy().astype(np.float64)
-        corners = np.array(np.meshgrid(*aabb.T)).reshape(3, -1).T
+        corners = np.array(np.meshgrid(*self.scene_box.T)).reshape(3, -1).T
         rotation, offset = self.transform[:, :3], self.transform[:, 3]
         world = (corners / self.scale - offset) @ rotation
         return np.stack([world.min(axis=0), world.max(axis=0)])
@@ -126,7 +130,12 @@ class NerfactoField(RadianceField):
         for name in (DATA_DIR, RUN_DIR):
             if (path / name).resolve() != (self.source_dir / name).resolve():
                 shutil.copytree(self.source_dir / name, path / name, dirs_exist_ok=True)
-        manifest = {"backend": self.backend_name, "transform": self.transform.tolist(), "scale": self.scale}
+        manifest = {
+            "backend": self.backend_name,
+            "transform": self.transform.tolist(),
+            "scale": self.scale,
+            "scene_box": self.scene_box.tolist(),
+        }
         (path / FIELD_MANIFEST).write_text(json.dumps(manifest, indent=2))
 
     @classmethod
@@ -148,7 +157,7 @@ class NerfactoField(RadianceField):
 
         with without_lpips():
             _, pipeline, _, _ = eval_setup(config_path, test_mode="inference", update_config_callback=relocate)
-        return cls(pipeline, np.asarray(manifest["transform"]), manifest["scale"], source_dir=path)
+        return cls(pipeline, np.asarray(manifest["transform"]), manifest["scale"], np.asarray(manifest["scene_box"]), source_dir=path)
 
 
 class without_lpips:  # noqa: N801 - used as a context manager

@@ -24,7 +24,8 @@ class GridRenderSettings:
     density_scale : normalised-unit density of raw activation 1 (the grid's values stay O(10))
     near : closest sample distance from the ray origin, normalised units
     colour_threshold : samples with a smaller compositing weight skip the colour grid
-    occupancy_threshold : cells whose vertices all have a smaller alpha per step are skipped
+    occupancy_threshold : cells whose vertices all have a smaller alpha per step (or below the grid's
+        mean alpha, if that is smaller) are skipped
     sh_degree : 0 (view-independent colour) or 1 (linear view dependence)
     background_degree : SH degree (0-2) of the background colour over ray directions; 0 is one colour
     """
@@ -34,7 +35,7 @@ class GridRenderSettings:
     density_scale: float = 64.0
     near: float = 0.02
     colour_threshold: float = 1e-4
-    occupancy_threshold: float = 1e-3
+    occupancy_threshold: float = 1e-2
     sh_degree: int = 0
     background_degree: int = 2
 
@@ -60,11 +61,13 @@ def sh_basis(directions: torch.Tensor, degree: int) -> torch.Tensor:
 
 @dataclass
 class GridRender:
-    """A batch of rays rendered in the normalised frame: rgb (N, 3), compositing, the samples it used."""
+    """A batch of rays rendered in the normalised frame: rgb (N, 3), compositing, the samples it used
+    and their densities sigma (M,)."""
 
     rgb: torch.Tensor
     comp: Composite
     samples: PackedSamples
+    sigma: torch.Tensor
     step: float
 
 
@@ -111,20 +114,24 @@ class VoxelGridModel(torch.nn.Module):
         samples = sample_occupied(
             origins, directions, step=step, near=self.settings.near, occupancy=self.occupancy, offsets=offsets
         )
-        comp = composite(self.sigma(samples.points), samples, step)
+        sigma = self.sigma(samples.points)
+        comp = composite(sigma, samples, step)
         shaded = torch.nonzero(comp.weights.detach() > self.settings.colour_threshold)[:, 0]
         ray_index = samples.ray_index[shaded]
         colours = self.colour_at(samples.points[shaded], directions[ray_index])
         rgb = per_ray_sum(comp.weights[shaded][:, None] * colours, ray_index, len(origins))
         rgb = rgb + (1.0 - comp.opacity)[:, None] * self.background_colour(directions)
-        return GridRender(rgb=rgb, comp=comp, samples=samples, step=step)
+        return GridRender(rgb=rgb, comp=comp, samples=samples, sigma=sigma, step=step)
 
     @torch.no_grad()
     def update_occupancy(self) -> float:
         """Recompute which cells can hold density; returns the occupied fraction."""
         sigma = torch.nn.functional.softplus(self.density[:, 0] + self.settings.density_shift)
         alpha = 1.0 - torch.exp(-sigma * self.settings.density_scale * self.step)
-        vertex_busy = (alpha > self.settings.occupancy_threshold).float()
+        # Capped at the mean alpha (as instant-ngp does) so a grid that is still faint everywhere is not
+        # culled wholesale before its surfaces have grown.
+        threshold = min(self.settings.occupancy_threshold, float(alpha.mean()))
+        vertex_busy = (alpha > threshold).float()
         volume = trilinear.table_to_volume(vertex_busy[:, None], self.resolution)
         cell_busy = torch.nn.functional.max_pool3d(volume, kernel_size=2, stride=1)
         self.occupancy = cell_busy[0, 0] > 0.5

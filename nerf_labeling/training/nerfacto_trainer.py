@@ -110,7 +110,8 @@ class NerfactoTrainer:
     def _field(self, trainer) -> NerfactoField:
         outputs = trainer.pipeline.datamanager.train_dataparser_outputs
         transform = outputs.dataparser_transform.cpu().numpy()
-        return NerfactoField(trainer.pipeline, transform, float(outputs.dataparser_scale), source_dir=self.root)
+        scene_box = outputs.scene_box.aabb.cpu().numpy()
+        return NerfactoField(trainer.pipeline, transform, float(outputs.dataparser_scale), scene_box, source_dir=self.root)
 
     def evaluate(self, field: NerfactoField) -> float | None:
         if not self.held_out:

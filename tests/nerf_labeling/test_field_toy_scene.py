@@ -63,8 +63,8 @@ def toy_frames(count: int, *, width: int = 32, height: int = 24, phase: float = 
 
 
 def test_toy_scene_centre_pixel_hits_the_big_sphere_at_its_analytic_depth():
-    camera = toy_camera(0.0, width=33, height=25, elevation=0.5)
-    camera = Camera(camera.intrinsics, look_at([3.0, 0.0, 0.5], [0.0, 0.0, 0.5]))
+    intrinsics = Intrinsics(fx=30.0, fy=30.0, cx=16.5, cy=12.5, width=33, height=25)
+    camera = Camera(intrinsics, look_at([3.0, 0.0, 0.5], [0.0, 0.0, 0.5]))
     rays = camera_rays(camera)
     colour, distance = trace(rays.origins, rays.directions)
     centre = 12 * 33 + 16  # the ray through (16.5, 12.5) is the optical axis
