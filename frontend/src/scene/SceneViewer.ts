@@ -47,6 +47,7 @@ export class SceneViewer {
   private budget: PointBudget | null = null;
   private lastMoveAt = -Infinity;
   private lastFrameAt = 0;
+  private lastWasMoving = false;
   /** Draw every point even while moving (the benchmark's full-detail figure). */
   fullDetail = false;
   private raf = 0;
@@ -109,14 +110,14 @@ export class SceneViewer {
     if (!this.needsRender && !moving && !settling) return;
     this.needsRender = false;
     if (this.points && this.budget) {
-      const sinceLast = now - this.lastFrameAt;
-      // A first frame after a pause says nothing about the drawing speed: keep the budget then.
-      const budget = sinceLast < 500 ? this.budget.update(sinceLast) : this.budget.value;
+      // Only the time between two moving frames tells the drawing speed; the first after a pause does not.
+      const budget = moving && this.lastWasMoving ? this.budget.update(now - this.lastFrameAt) : this.budget.value;
       const drawn = moving && !this.fullDetail ? budget : Infinity;
       this.points.geometry.setDrawRange(0, drawn >= this.budget.total ? Infinity : drawn);
     }
     this.renderer.render(this.scene, this.camera);
     this.lastFrameAt = now;
+    this.lastWasMoving = moving;
     this.frameCount++;
   };
 

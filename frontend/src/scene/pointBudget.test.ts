@@ -12,6 +12,14 @@ describe("PointBudget", () => {
     expect(budget.value).toBe(1_000_000);
   });
 
+  it("does not grow on one fast frame among slow ones", () => {
+    const budget = new PointBudget(1_000_000);
+    budget.update(66);
+    const slow = budget.update(60);
+    expect(slow).toBe(275_000);
+    expect(budget.update(1)).toBe(slow);
+  });
+
   it("keeps the budget for frames near the target", () => {
     const budget = new PointBudget(400_000);
     budget.update(66);

@@ -1,6 +1,6 @@
 /**
- * How many preview points to draw while the view moves: scale by how far the last frame missed the target
- * time (at most 8× down, 1.25× up a frame), never below a floor. Points are shuffled once on load, so any prefix is a uniform sample;
+ * How many preview points to draw while the view moves: scale down by how far the last frame missed the
+ * target time (at most 8× a frame), up by 1.25× while frames are fast on average; never below a floor. Points are shuffled once on load, so any prefix is a uniform sample;
  * a still view is always drawn in full.
  */
 
@@ -9,6 +9,8 @@ export const MIN_POINTS = 20_000;
 
 export class PointBudget {
   value: number;
+  /** Moving average of frame times: growing waits until frames are fast on average, not just once. */
+  private smoothedMs = TARGET_FRAME_MS;
 
   constructor(readonly total: number, readonly floor = MIN_POINTS) {
     this.value = total;
@@ -16,10 +18,11 @@ export class PointBudget {
 
   /** Adjust after a moving frame that took `frameMs` from the previous one. */
   update(frameMs: number): number {
+    this.smoothedMs = 0.7 * this.smoothedMs + 0.3 * frameMs;
     if (frameMs > TARGET_FRAME_MS * 1.5) {
       const scaled = Math.floor(this.value * Math.max(1 / 8, TARGET_FRAME_MS / frameMs));
       this.value = Math.max(Math.min(this.floor, this.total), scaled);
-    } else if (frameMs < TARGET_FRAME_MS * 0.6) this.value = Math.min(this.total, Math.ceil(this.value * 1.25));
+    } else if (this.smoothedMs < TARGET_FRAME_MS * 0.6) this.value = Math.min(this.total, Math.ceil(this.value * 1.25));
     return this.value;
   }
 }
