@@ -193,7 +193,11 @@ def train_voxel_grid(capture, seconds: float | None):
         config.max_seconds = seconds
     frames = [(capture.image(i), camera) for i, camera in enumerate(capture.cameras)]
     start = time.perf_counter()
-    trained, metrics = train_field(frames, config, seed=0)
+    def report(progress) -> None:
+        if progress.iteration % 250 == 0:
+            print(f"training: iteration {progress.iteration}/{progress.total}, {progress.elapsed_s:.0f} s", file=sys.stderr)
+
+    trained, metrics = train_field(frames, config, progress=report, seed=0)
     return trained, time.perf_counter() - start, metrics
 
 
