@@ -23,16 +23,20 @@ def manager_api(transactional_db):
     return client
 
 
-def test_a_worker_ingests_an_uploaded_capture_and_its_frames_are_served(
-    celery_worker_process, manager_api, tmp_path
-):
-    capture_dir = write_capture_dir(tmp_path / "scene", n_frames=5)
-    project_id = manager_api.get("/api/projects/").json()["results"][0]["id"]
-    upload = manager_api.post(
+def _upload(api, capture_dir):
+    project_id = api.get("/api/projects/").json()["results"][0]["id"]
+    return api.post(
         f"/api/projects/{project_id}/captures/",
         {"file": SimpleUploadedFile("scene.zip", zip_dir(capture_dir), content_type="application/zip")},
         format="multipart",
     )
+
+
+def test_a_worker_ingests_an_uploaded_capture_and_its_frames_are_served(
+    celery_worker_process, manager_api, tmp_path
+):
+    capture_dir = write_capture_dir(tmp_path / "scene", n_frames=5)
+    upload = _upload(manager_api, capture_dir)
     assert upload.status_code == 202, upload.json()
     job = wait_for_job(manager_api, upload.json()["job"]["id"])
     assert job["status"] == "succeeded", job["error"] or celery_worker_process.log_path.read_text()
@@ -47,12 +51,7 @@ def test_a_worker_ingests_an_uploaded_capture_and_its_frames_are_served(
 def test_a_broken_upload_fails_on_the_worker_with_its_reason(celery_worker_process, manager_api, tmp_path):
     capture_dir = write_capture_dir(tmp_path / "scene", n_frames=3)
     (capture_dir / "images" / "frame_00001.png").write_bytes(b"not a png")
-    project_id = manager_api.get("/api/projects/").json()["results"][0]["id"]
-    upload = manager_api.post(
-        f"/api/projects/{project_id}/captures/",
-        {"file": SimpleUploadedFile("scene.zip", zip_dir(capture_dir), content_type="application/zip")},
-        format="multipart",
-    ).json()
+    upload = _upload(manager_api, capture_dir).json()
     job = wait_for_job(manager_api, upload["job"]["id"])
     assert job["status"] == "failed" and "frame_00001.png" in job["error"]
     capture = manager_api.get(f"/api/captures/{upload['capture']['id']}/").json()
@@ -77,12 +76,7 @@ def test_a_job_whose_worker_is_killed_ends_failed_not_running_forever(
     import time
 
     capture_dir = write_capture_dir(tmp_path / "scene", n_frames=10, width=32, height=24)
-    project_id = manager_api.get("/api/projects/").json()["results"][0]["id"]
-    upload = manager_api.post(
-        f"/api/projects/{project_id}/captures/",
-        {"file": SimpleUploadedFile("scene.zip", zip_dir(capture_dir), content_type="application/zip")},
-        format="multipart",
-    ).json()
+    upload = _upload(manager_api, capture_dir).json()
     wait_for_job(manager_api, upload["job"]["id"])
     train = manager_api.post(f"/api/captures/{upload['capture']['id']}/train/", {"preset": "grid-default"}, format="json")
     assert train.status_code == 202
