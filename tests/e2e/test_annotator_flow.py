@@ -89,6 +89,35 @@ def test_scene_frustums_fly_to_frame_and_place_box(app_page, demo):
     assert undone["size"] == pytest.approx([0.5, 0.5, 0.5])
 
 
+CONFIDENCE_OPTIONS = [0.25, 0.5, 0.75, 0.9]
+
+
+def check_confidence(app_page, capture_id: int, frame_id: int) -> None:
+    """The frame's label confidence shows on its tile, in its view and per object; the gallery's
+    "Confidence below" filter lists what the server's max_confidence filter answers."""
+    page = app_page.page
+    confidence = app_page.api("GET", f"/api/frames/{frame_id}/")["body"]["confidence"]
+    assert confidence is not None, "a frame with rendered labels has a confidence"
+    expect(page.locator(f".tile[data-frame='{frame_id}'] .confidence")).to_have_text(f"{confidence:.2f}")
+    expect(page.get_by_test_id("frame-confidence")).to_have_text(f"confidence {confidence:.2f}")
+    objects = app_page.api("GET", f"/api/frames/{frame_id}/labels/")["body"]["objects"]
+    shown = page.locator(".labels-table tbody td .confidence").all_inner_texts()
+    assert shown == [f"{o['confidence']:.2f}" if o.get("confidence") is not None else "–" for o in objects]
+
+    above = [c for c in CONFIDENCE_OPTIONS if c > confidence]
+    threshold = above[0] if above else CONFIDENCE_OPTIONS[-1]
+    page.select_option("select[aria-label='Confidence filter']", str(threshold))
+    expected = app_page.api("GET", f"/api/captures/{capture_id}/frames/?max_confidence={threshold}&limit=1")["body"]["count"]
+    total = app_page.api("GET", f"/api/captures/{capture_id}/frames/?limit=1")["body"]["count"]
+    expect(page.get_by_test_id("gallery-count")).to_have_text(f"{expected} frame{'' if expected == 1 else 's'}")
+    tile = page.locator(f".tile[data-frame='{frame_id}']")
+    expect(tile).to_have_count(1 if confidence < threshold else 0)
+    values = [float(t) for t in page.locator(".tile .confidence").all_inner_texts()]
+    assert (len(values) > 0) == (expected > 0) and all(v <= threshold for v in values)  # shown rounded
+    page.select_option("select[aria-label='Confidence filter']", "")
+    expect(page.get_by_test_id("gallery-count")).to_have_text(f"{total} frames")
+
+
 def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     page = app_page.page
     open_scene(app_page, demo["capture"])
@@ -114,6 +143,7 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     page.wait_for_function("() => { const i = document.querySelector('.overlay-instance'); return i && i.complete && i.naturalWidth > 0; }")
     assert page.locator(".labels-table tbody tr").count() >= 1
     assert page.locator("svg.boxes rect").count() >= 1
+    check_confidence(app_page, demo["capture"], frame_id)
     app_page.shot("review-overlay")
 
     if not endpoint_landed("review"):

@@ -38,10 +38,10 @@ def test_round_batch_review_progress(app_page, browser, demo):
     annotator.page.get_by_role("button", name="Next frame for me").click()
     first = annotator.page.locator(".frame-detail").get_attribute("data-frame")
     annotator.page.get_by_role("button", name="Accept").click()
-    expect(annotator.page.locator(f".tile[data-frame='{first}'] .badge")).to_have_text("accepted")
+    expect(annotator.page.locator(f".tile[data-frame='{first}'] .review-status")).to_have_text("accepted")
     detail = annotator.page.locator(".frame-detail")
     expect(detail).not_to_have_attribute("data-frame", first)  # the batch's next frame comes up by itself
-    expect(detail.locator(".badge").first).to_have_text("pending")
+    expect(detail.locator(".review-status")).to_have_text("pending")
     annotator.shot("review-batch")
     annotator.page.context.close()
     assert not annotator.errors

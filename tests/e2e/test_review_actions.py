@@ -17,7 +17,7 @@ def test_reject_needs_a_note_and_fix_opens_the_camera(app_page, demo):
     expect(detail.locator("[role=alert]")).to_contain_text("add a note")
     detail.locator("textarea").fill("motion blur")
     detail.get_by_role("button", name="Reject").click()
-    expect(page.locator(f".tile[data-frame='{frame_id}'] .badge")).to_have_text("rejected")
+    expect(page.locator(f".tile[data-frame='{frame_id}'] .review-status")).to_have_text("rejected")
     page.select_option("select[aria-label='Status filter']", "rejected")
     expect(page.get_by_test_id("gallery-count")).to_have_text("1 frame")
     app_page.shot("review-rejected")

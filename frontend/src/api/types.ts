@@ -73,6 +73,7 @@ export interface Frame {
   image_url: string;
   thumbnail_url: string;
   labels_url?: string;
+  /** Lowest mean label confidence of the visible objects; null before labels are rendered. */
   confidence?: number | null;
   review_note?: string;
 }
@@ -111,7 +112,7 @@ export interface ObjectLabel {
   amodal_box: number[] | null;
   visible_fraction: number;
   truncation?: number;
-  confidence?: number;
+  confidence?: number | null;
 }
 
 export interface FrameLabels {

@@ -1,6 +1,7 @@
 /** A virtual grid of frame thumbnails: only the rows in view exist in the DOM; the pager fetches their pages. */
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Frame } from "../api/types";
+import { confidenceClass, confidenceText } from "../ui/confidence";
 import { html } from "../ui/html";
 import type { FramePager } from "./FramePager";
 
@@ -47,7 +48,9 @@ export function Gallery({ pager, selectedId, onSelect }: { pager: FramePager; se
       ? html`<button key=${i} class=${`tile ${frame.id === selectedId ? "selected" : ""}`} style=${style}
           data-frame=${frame.id} data-index=${i} onClick=${() => onSelect(frame)}>
           <img src=${frame.thumbnail_url} alt=${`frame ${frame.index}`} loading="lazy" />
-          <span class="tile-caption"><span>#${frame.index}</span><span class=${`badge status-${frame.review_status}`}>${frame.review_status}</span></span>
+          <span class="tile-caption"><span>#${frame.index}</span>
+            <span class=${`badge ${confidenceClass(frame.confidence)}`} title="label confidence (lowest object mean)">${confidenceText(frame.confidence)}</span>
+            <span class=${`badge review-status status-${frame.review_status}`}>${frame.review_status}</span></span>
         </button>`
       : html`<div key=${i} class="tile placeholder" style=${style}>…</div>`);
   }

@@ -4,6 +4,7 @@ import { api } from "../api/client";
 import type { Frame, FrameLabels } from "../api/types";
 import { navigate } from "../router";
 import { ErrorMessage } from "../ui/feedback";
+import { confidenceClass, confidenceText } from "../ui/confidence";
 import { html } from "../ui/html";
 import { useResource } from "../ui/useResource";
 
@@ -29,7 +30,9 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
   const fontSize = Math.max(frame.width, frame.height) / 40;
   const labelsMissing = labels.error && "status" in labels.error && (labels.error as any).status === 404;
   return html`<div class="frame-detail" data-frame=${frame.id}>
-    <div class="title-row"><h2>Frame ${frame.index}</h2><span class=${`badge status-${frame.review_status}`}>${frame.review_status}</span>
+    <div class="title-row"><h2>Frame ${frame.index}</h2><span class=${`badge review-status status-${frame.review_status}`}>${frame.review_status}</span>
+      <span class=${`badge ${confidenceClass(frame.confidence)}`} data-testid="frame-confidence"
+        title="label confidence: the lowest mean confidence of the frame's visible objects">confidence ${confidenceText(frame.confidence)}</span>
       ${labels.data?.stale ? html`<span class="badge status-failed" title="Objects changed since these labels were rendered">stale labels</span>` : null}</div>
     <div class="stage" style=${{ aspectRatio: `${frame.width} / ${frame.height}` }}>
       <img src=${frame.image_url} alt=${`frame ${frame.index}`} />
@@ -52,9 +55,10 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
     ${labelsMissing ? html`<div class="muted small-text">${labels.error!.message}</div>` : html`<${ErrorMessage} error=${labels.error} what="Labels" />`}
     ${Object.keys(overlayErrors).length ? html`<div class="muted small-text">Overlay not available: ${Object.keys(overlayErrors).join(", ")}.</div>` : null}
     ${labels.data ? html`<table class="table labels-table">
-      <thead><tr><th>#</th><th>class</th><th>visible</th><th>truncated</th></tr></thead>
+      <thead><tr><th>#</th><th>class</th><th>visible</th><th>truncated</th><th>confidence</th></tr></thead>
       <tbody>${labels.data.objects.map((o) => html`<tr><td>${o.instance_id}</td><td class="ellipsis">${o.class_name}</td>
-        <td>${(o.visible_fraction * 100).toFixed(0)}%</td><td>${((o.truncation ?? 0) * 100).toFixed(0)}%</td></tr>`)}</tbody>
+        <td>${(o.visible_fraction * 100).toFixed(0)}%</td><td>${((o.truncation ?? 0) * 100).toFixed(0)}%</td>
+        <td><span class=${`badge ${confidenceClass(o.confidence)}`}>${confidenceText(o.confidence)}</span></td></tr>`)}</tbody>
     </table>` : null}
     <textarea placeholder="Note (why rejected, what to fix)" value=${note} onInput=${(e: any) => setNote(e.target.value)} rows="2"></textarea>
     <div class="inline-form review-actions">

@@ -42,9 +42,6 @@ export function ReviewPage({ captureId, initialBatch }: { captureId: number; ini
     setSelected(frame);
     if (batch && frame.review_status !== "fixed") nextInBatch(); // work through the batch one frame after another
   };
-  // The server may not filter by confidence: say so rather than show an unfiltered list as filtered.
-  const first = pager.get(0);
-  const confidenceIgnored = maxConfidence && first && first.confidence === undefined;
   return html`<section class="review-page">
     <div class="review-main">
       <div class="crumbs">
@@ -66,7 +63,6 @@ export function ReviewPage({ captureId, initialBatch }: { captureId: number; ini
       <${ErrorMessage} error=${batches.error && (batches.error as any).status !== 404 ? batches.error : null} what="Batches" />
       <${ErrorMessage} error=${nextError} what="Next frame" />
       <${ErrorMessage} error=${pager.error} what="Frames" />
-      ${confidenceIgnored ? html`<div class="error" role="alert">This server does not filter frames by label confidence yet: the list below is not filtered by it.</div>` : null}
       <${Gallery} pager=${pager} selectedId=${selected?.id ?? null} onSelect=${setSelected} />
     </div>
     <aside class="review-side">

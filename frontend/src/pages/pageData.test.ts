@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AlRound, Job } from "../api/types";
+import { confidenceClass, confidenceText } from "../ui/confidence";
 import { metricKeys } from "./DashboardPage";
 import { exportFormats } from "./ExportPage";
 import { curvePoints } from "./TrainingPanel";
@@ -11,6 +12,15 @@ describe("what the pages read from API answers", () => {
       { metrics: { labelled_frames: 3, train_miou: 0.41, sequence_share: 1 } },
     ] as unknown as AlRound[];
     expect(metricKeys(rounds)).toEqual(["train_miou"]);
+  });
+
+  it("shows a frame's label confidence, and a dash before its labels are rendered", () => {
+    expect(confidenceText(0.4249)).toBe("0.42");
+    expect(confidenceText(null)).toBe("–");
+    expect(confidenceText(undefined)).toBe("–");
+    expect(confidenceClass(0.49)).toContain("confidence-low");
+    expect(confidenceClass(0.5)).toContain("confidence-ok");
+    expect(confidenceClass(null)).toContain("confidence-none");
   });
 
   it("reads export formats as names or as {name, description}", () => {
