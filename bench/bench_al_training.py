@@ -4,6 +4,10 @@ Run from the repository root::
 
     python -m bench.bench_al_training            # 3 seeds, redundant and diverse pools, budget 10-10 to 50 %
     python -m bench.bench_al_training --quick    # 1 seed, smaller pools
+    python -m bench.bench_al_training --initial-steps 120 --cycle-steps 30   # bench_al_curves' steps, ~3x longer
+
+The defaults (40 first steps, 20 per cycle) keep the full run near 2 minutes on a lightly loaded core and
+under 8 on the shared 2-core machine; the scaled mode's cost grows with the first model's steps.
 
 Pools are bench_al_curves' synthetic redundant (orbit frames) and diverse (independent views) pools. Each
 seed shares one first model (trained on a random 10 % of the pool) among three training modes, then runs
