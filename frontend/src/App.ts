@@ -17,7 +17,7 @@ function page(path: string, params: URLSearchParams, me: Me | undefined) {
   let m: Record<string, number> | null;
   if (path === "/") return html`<${ProjectsPage} />`;
   if ((m = match("/projects/:id", path))) return html`<${ProjectPage} projectId=${m.id} me=${me} />`;
-  if ((m = match("/projects/:id/dashboard", path))) return html`<${DashboardPage} projectId=${m.id} />`;
+  if ((m = match("/projects/:id/dashboard", path))) return html`<${DashboardPage} projectId=${m.id} me=${me} />`;
   if ((m = match("/projects/:id/export", path))) return html`<${ExportPage} projectId=${m.id} />`;
   if ((m = match("/captures/:id/scene", path)))
     return html`<${ScenePage} captureId=${m.id} frameId=${Number(params.get("frame")) || null} />`;

@@ -1,7 +1,8 @@
-/** Manager dashboard: active-learning rounds (method or auto with its reason), picks, batches and progress. */
+/** Active-learning dashboard: rounds (method or auto with its reason), picks, batches and progress; managers start rounds and make and assign batches, annotators only look. */
 import { useState } from "preact/hooks";
 import { api, items } from "../api/client";
-import type { AlRound, Batch, Job, Member, Project } from "../api/types";
+import { isManager } from "../api/roles";
+import type { AlRound, Batch, Job, Me, Member, Project } from "../api/types";
 import { Empty, ErrorMessage, ProgressBar } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
@@ -19,7 +20,7 @@ export function metricKeys(rounds: AlRound[]): string[] {
   return [...keys].sort();
 }
 
-export function DashboardPage({ projectId }: { projectId: number }) {
+export function DashboardPage({ projectId, me }: { projectId: number; me?: Me }) {
   const project = useResource(() => api.get<Project>(`/api/projects/${projectId}/`), [projectId]);
   const rounds = useResource(() => api.get<any>(`/api/projects/${projectId}/al-rounds/?limit=1000`).then(items) as Promise<AlRound[]>, [projectId]);
   const batches = useResource(() => api.get<any>(`/api/projects/${projectId}/batches/?limit=1000`).then(items) as Promise<Batch[]>, [projectId]);
@@ -39,12 +40,13 @@ export function DashboardPage({ projectId }: { projectId: number }) {
   const keys = metricKeys(list);
   const shownMetric = metric || keys[0];
   const annotators = (members.data ?? []).map((m) => m.username);
+  const manager = isManager(me, projectId);
   return html`<section class="page dashboard">
     <div class="crumbs"><a href="/app/">Projects</a> › <a href=${`/app/projects/${projectId}`} class="ellipsis">${project.data?.name ?? projectId}</a> › Dashboard</div>
     <h1>Active learning</h1>
     <div class="columns">
       <div class="column wide">
-        <div class="panel">
+        ${manager ? html`<div class="panel start-round">
           <h2>Start a round</h2>
           <div class="inline-form">
             <label>Method <select value=${method} onChange=${(e: any) => setMethod(e.target.value)} aria-label="Method">
@@ -54,10 +56,10 @@ export function DashboardPage({ projectId }: { projectId: number }) {
           </div>
           <${ErrorMessage} error=${error} what="Start round" />
           <${JobPanel} jobId=${jobId} title="Active-learning round" onEnd=${() => { rounds.reload(); setRoundId(null); }} />
-        </div>
+        </div>` : null}
         <${ErrorMessage} error=${rounds.error} what="Rounds" />
         ${round ? html`<${RoundView} round=${round} rounds=${list} onPick=${setRoundId} projectId=${projectId}
-          annotators=${annotators} onBatch=${batches.reload} />` : rounds.data ? html`<${Empty}>No rounds yet.<//>` : null}
+          annotators=${annotators} onBatch=${batches.reload} manager=${manager} />` : rounds.data ? html`<${Empty}>No rounds yet.<//>` : null}
       </div>
       <div class="column">
         <div class="panel">
@@ -67,14 +69,15 @@ export function DashboardPage({ projectId }: { projectId: number }) {
           ${shownMetric ? html`<${LineChart} points=${list.map((r, i) => [i + 1, r.metrics?.[shownMetric] ?? null])} xLabel="round" yLabel=${shownMetric} width=${330} />`
             : html`<${Empty}>No quality figures yet: a round reports the model's quality once accepted frames have labels.<//>`}
         </div>
-        <${Batches} batches=${batches.data} error=${batches.error} annotators=${annotators} reload=${batches.reload} />
+        <${Batches} batches=${batches.data} error=${batches.error} annotators=${annotators} reload=${batches.reload} manager=${manager} />
       </div>
     </div>
   </section>`;
 }
 
-function RoundView({ round, rounds, onPick, projectId, annotators, onBatch }: {
+function RoundView({ round, rounds, onPick, projectId, annotators, onBatch, manager }: {
   round: AlRound; rounds: AlRound[]; onPick: (id: number) => void; projectId: number; annotators: string[]; onBatch: () => void;
+  manager: boolean;
 }) {
   const [size, setSize] = useState(Math.min(10, round.picks?.length || 10));
   const [name, setName] = useState("");
@@ -97,12 +100,12 @@ function RoundView({ round, rounds, onPick, projectId, annotators, onBatch }: {
       <img src=${p.thumbnail_url} alt=${`frame ${p.index}`} loading="lazy" />
       <div class="small-text">#${p.rank} · frame ${p.index}</div><div class="small-text mono">${p.score.toFixed(4)}</div>
     </div>`)}</div>
-    <div class="inline-form">
+    ${manager ? html`<div class="inline-form make-batch">
       <input placeholder="Batch name" value=${name} onInput=${(e: any) => setName(e.target.value)} />
       <label>Top N <input type="number" min="1" max=${round.picks?.length || undefined} value=${size} onInput=${(e: any) => setSize(Number(e.target.value))} /></label>
       <${AssigneePicker} annotators=${annotators} value=${assignees} onChange=${setAssignees} />
       <button onClick=${make}>Make batch</button>
-    </div>
+    </div>` : null}
     ${made ? html`<div class="ok">${made}</div>` : null}
     <${ErrorMessage} error=${error} what="Make batch" />
   </div>`;
@@ -113,7 +116,9 @@ function AssigneePicker({ annotators, value, onChange }: { annotators: string[];
     onChange=${(e: any) => onChange(e.target.checked ? [...value, u] : value.filter((x) => x !== u))} /> ${u}</label>`)}</span>`;
 }
 
-function Batches({ batches, error, annotators, reload }: { batches?: Batch[]; error: Error | null; annotators: string[]; reload: () => void }) {
+function Batches({ batches, error, annotators, reload, manager }: {
+  batches?: Batch[]; error: Error | null; annotators: string[]; reload: () => void; manager: boolean;
+}) {
   const [assigning, setAssigning] = useState<Record<number, string[]>>({});
   const [actionError, setActionError] = useState<Error | null>(null);
   const assign = (b: Batch) => api.post(`/api/batches/${b.id}/assign/`, { assignees: assigning[b.id] ?? [] }).then(reload, setActionError);
@@ -130,11 +135,11 @@ function Batches({ batches, error, annotators, reload }: { batches?: Batch[]; er
         <span class="ellipsis" title=${user}>${user}</span>
         <${ProgressBar} fraction=${b.progress.total ? p.reviewed / b.progress.total : 0}
           label=${`${p.reviewed} reviewed${p.holding ? `, ${p.holding} open` : ""}`} /></div>`)}
-      <div class="inline-form">
+      ${manager ? html`<div class="inline-form assign">
         <${AssigneePicker} annotators=${annotators} value=${assigning[b.id] ?? b.assignees ?? []}
           onChange=${(v: string[]) => setAssigning({ ...assigning, [b.id]: v })} />
         <button class="small" onClick=${() => assign(b)}>Assign</button>
-      </div>
+      </div>` : html`<div class="muted small-text">assigned: ${b.assignees?.join(", ") || "nobody"}</div>`}
     </div>`)}
   </div>`;
 }

@@ -1,6 +1,7 @@
 /** A project: its captures (with upload), members and label classes; links to the dashboard and exports. */
 import { useState } from "preact/hooks";
 import { api, items, type Page } from "../api/client";
+import { isManager as managerOf } from "../api/roles";
 import type { Capture, LabelClass, Me, Member, Project } from "../api/types";
 import { Empty, ErrorMessage, Loading } from "../ui/feedback";
 import { html } from "../ui/html";
@@ -11,7 +12,7 @@ export function ProjectPage({ projectId, me }: { projectId: number; me?: Me }) {
   const project = useResource(() => api.get<Project>(`/api/projects/${projectId}/`), [projectId]);
   const captures = useResource(
     () => api.get<Page<Capture>>(`/api/projects/${projectId}/captures/?limit=1000`).then(items), [projectId]);
-  const isManager = project.data?.role === "manager" || me?.projects?.[projectId] === "manager";
+  const isManager = managerOf(me, projectId);
   return html`<section class="page">
     <div class="crumbs"><a href="/app/">Projects</a> › <span class="ellipsis">${project.data?.name ?? projectId}</span></div>
     <${ErrorMessage} error=${project.error} what="Project" />

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { AlRound, Job } from "../api/types";
+import { isManager, roleIn } from "../api/roles";
+import type { AlRound, Job, Me } from "../api/types";
 import { confidenceClass, confidenceText } from "../ui/confidence";
 import { metricKeys } from "./DashboardPage";
 import { exportFormats } from "./ExportPage";
@@ -21,6 +22,15 @@ describe("what the pages read from API answers", () => {
     expect(confidenceClass(0.49)).toContain("confidence-low");
     expect(confidenceClass(0.5)).toContain("confidence-ok");
     expect(confidenceClass(null)).toContain("confidence-none");
+  });
+
+  it("reads the user's role per project from /api/me/, and shows no manager controls before it answers", () => {
+    const me = { id: 1, username: "a", projects: { "3": "annotator", "7": "manager" } } as Me;
+    expect(roleIn(me, 3)).toBe("annotator");
+    expect(isManager(me, 3)).toBe(false);
+    expect(isManager(me, 7)).toBe(true);
+    expect(roleIn(me, 9)).toBeNull();
+    expect(isManager(undefined, 7)).toBe(false);
   });
 
   it("reads export formats as names or as {name, description}", () => {
