@@ -29,3 +29,10 @@ def test_each_method_runs_two_cycles(method):
     assert curve.selections[-1].model_version == "tiny-unet-v2"
     picked = np.concatenate(curve.picked)
     assert len(set(picked.tolist())) == 8 and not set(picked.tolist()) & set(start.labelled.tolist())
+
+
+def test_scaled_steps_grow_with_the_labelled_set_and_plain_steps_do_not():
+    config = SimulationConfig(budget=Budget(0.1, 0.1), up_to=0.5, cycle_steps=20)
+    assert config.steps_for(40, 20) == 20
+    scaled = SimulationConfig(budget=Budget(0.1, 0.1), up_to=0.5, cycle_steps=20, scale_steps=True)
+    assert [scaled.steps_for(n, 20) for n in (20, 40, 50)] == [20, 40, 50]
