@@ -29,7 +29,7 @@ def _run(task, job_id) -> Job:
     return job
 
 
-@pytest.mark.parametrize("fmt", ["coco", "kitti", "nerfstudio"])
+@pytest.mark.parametrize("fmt", ["coco", "kitti", "nerfstudio", "bop"])
 def test_each_format_exports_through_a_job_into_a_downloadable_zip(labelled, project, manager_api, fmt):
     response = manager_api.post(f"/api/projects/{project.pk}/exports/", {"format": fmt}, format="json")
     assert response.status_code == 202, response.json()
@@ -64,12 +64,18 @@ def test_coco_export_masks_equal_the_rendered_masks(labelled, project, manager_a
         ({"format": "coco", "frames": "accepted"}, "holds no frames"),
         ({"format": "coco", "frames": "batch:12345"}, "not a batch of this project"),
         ({"format": "coco", "options": {"colour": 1}}, "unknown export options"),
-        ({"format": "bop"}, "needs a mesh"),
     ],
 )
 def test_bad_export_requests_get_clear_errors(labelled, project, manager_api, body, words):
     response = manager_api.post(f"/api/projects/{project.pk}/exports/", body, format="json")
     assert response.status_code == 400 and words in response.json()["error"], response.json()
+
+
+def test_bop_needs_object_meshes(project, manager, manager_api, tmp_path):
+    # Before labels are rendered no box has its extracted surface yet, and no mesh was uploaded.
+    exact_scene_capture(project, manager, tmp_path, n_frames=3)
+    response = manager_api.post(f"/api/projects/{project.pk}/exports/", {"format": "bop"}, format="json")
+    assert response.status_code == 400 and "needs a mesh" in response.json()["error"]
 
 
 def test_exporting_frames_without_labels_is_refused(project, manager, manager_api, tmp_path):
