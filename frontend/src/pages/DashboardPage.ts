@@ -12,12 +12,25 @@ import { useResource } from "../ui/useResource";
 const METHODS = ["auto", "random", "entropy", "equal", "bald", "coreset"];
 
 const QUALITY = /miou|map|acc|auc|f1|quality/i;
+/** The figure rounds report about their scoring model (active/metrics mean_iou on the labelled frames). */
+const DEFAULT_METRIC = "train_miou";
 
 /** The model-quality figures that rounds report (e.g. train_miou), not their bookkeeping numbers. */
 export function metricKeys(rounds: AlRound[]): string[] {
   const keys = new Set<string>();
   for (const r of rounds) for (const [k, v] of Object.entries(r.metrics ?? {})) if (typeof v === "number" && QUALITY.test(k)) keys.add(k);
-  return [...keys].sort();
+  return [...keys].sort((a, b) => Number(b === DEFAULT_METRIC) - Number(a === DEFAULT_METRIC) || a.localeCompare(b));
+}
+
+/** One point per round, oldest first, numbered from 1 (null where the round has no such figure), and a note
+ * with the labelled frames each round's model was trained on. */
+export function qualityPoints(rounds: AlRound[], key: string): { points: [number, number | null][]; notes: string[] } {
+  const points = rounds.map((r, i): [number, number | null] => {
+    const value = r.metrics?.[key];
+    return [i + 1, typeof value === "number" ? value : null];
+  });
+  const notes = rounds.map((r) => (typeof r.metrics?.labelled_frames === "number" ? `${r.metrics.labelled_frames} fr` : ""));
+  return { points, notes };
 }
 
 export function DashboardPage({ projectId, me }: { projectId: number; me?: Me }) {
@@ -66,13 +79,25 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
           <h2>Model quality per round</h2>
           ${keys.length > 1 ? html`<select value=${shownMetric} onChange=${(e: any) => setMetric(e.target.value)} aria-label="Metric">
             ${keys.map((k) => html`<option value=${k}>${k}</option>`)}</select>` : null}
-          ${shownMetric ? html`<${LineChart} points=${list.map((r, i) => [i + 1, r.metrics?.[shownMetric] ?? null])} xLabel="round" yLabel=${shownMetric} width=${330} />`
+          ${shownMetric ? html`<${QualityChart} rounds=${list} metric=${shownMetric} />`
             : html`<${Empty}>No quality figures yet: a round reports the model's quality once accepted frames have labels.<//>`}
         </div>
         <${Batches} batches=${batches.data} error=${batches.error} annotators=${annotators} reload=${batches.reload} manager=${manager} />
       </div>
     </div>
   </section>`;
+}
+
+function QualityChart({ rounds, metric }: { rounds: AlRound[]; metric: string }) {
+  const { points, notes } = qualityPoints(rounds, metric);
+  return html`<div class="quality" data-metric=${metric}>
+    <${LineChart} points=${points} notes=${notes} xLabel="round" yLabel=${metric} yRange=${[0, 1]} width=${330} />
+    <table class="table quality-table small-text">
+      <thead><tr><th>round</th><th>${metric}</th><th>labelled frames</th></tr></thead>
+      <tbody>${rounds.map((r, i) => html`<tr data-round=${r.id}><td>${i + 1} <span class="muted">(#${r.id})</span></td>
+        <td class="value">${points[i][1]?.toFixed(3) ?? "–"}</td><td class="labelled">${r.metrics?.labelled_frames ?? "–"}</td></tr>`)}</tbody>
+    </table>
+  </div>`;
 }
 
 function RoundView({ round, rounds, onPick, projectId, annotators, onBatch, manager }: {
@@ -95,7 +120,7 @@ function RoundView({ round, rounds, onPick, projectId, annotators, onBatch, mana
         ${rounds.map((r) => html`<option value=${r.id}>round ${r.id} · ${r.method}</option>`)}</select></div>
     <div class="policy">${round.requested_method === "auto" ? "auto → " : ""}<strong>${round.method}</strong>${round.reason ? html` — <span class="reason">${round.reason}</span>` : null}</div>
     <div class="muted small-text">redundancy ${round.redundancy?.toFixed?.(3) ?? "–"} · model v${round.model_version ?? "–"}
-      ${Object.entries(round.metrics ?? {}).map(([k, v]) => ` · ${k} ${typeof v === "number" ? v.toFixed(3) : v}`)}</div>
+      ${Object.entries(round.metrics ?? {}).map(([k, v]) => ` · ${k} ${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : v}`)}</div>
     <div class="picks">${(round.picks ?? []).map((p) => html`<div class=${`pick ${p.rank <= size ? "in-batch" : ""}`} title=${p.reason ?? ""}>
       <img src=${p.thumbnail_url} alt=${`frame ${p.index}`} loading="lazy" />
       <div class="small-text">#${p.rank} · frame ${p.index}</div><div class="small-text mono">${p.score.toFixed(4)}</div>

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isManager, roleIn } from "../api/roles";
 import type { AlRound, Job, Me } from "../api/types";
 import { confidenceClass, confidenceText } from "../ui/confidence";
-import { metricKeys } from "./DashboardPage";
+import { metricKeys, qualityPoints } from "./DashboardPage";
 import { exportFormats } from "./ExportPage";
 import { curvePoints } from "./TrainingPanel";
 
@@ -31,6 +31,20 @@ describe("what the pages read from API answers", () => {
     expect(isManager(me, 7)).toBe(true);
     expect(roleIn(me, 9)).toBeNull();
     expect(isManager(undefined, 7)).toBe(false);
+  });
+
+  it("offers train_miou first and plots it per round with the labelled-frame count", () => {
+    const rounds = [
+      { metrics: { labelled_frames: 0 } },
+      { metrics: { labelled_frames: 1, train_miou: 0.2, val_accuracy: 0.5 } },
+      { metrics: null },
+      { metrics: { labelled_frames: 3, train_miou: 0.41 } },
+    ] as unknown as AlRound[];
+    expect(metricKeys(rounds)).toEqual(["train_miou", "val_accuracy"]);
+    expect(qualityPoints(rounds, "train_miou")).toEqual({
+      points: [[1, null], [2, 0.2], [3, null], [4, 0.41]],
+      notes: ["0 fr", "1 fr", "", "3 fr"],
+    });
   });
 
   it("reads export formats as names or as {name, description}", () => {
