@@ -65,8 +65,11 @@ def train_capture(*, job: Job, reporter: JobReporter) -> dict:
         curve.append([report.iteration, round(report.loss, 6),
                       None if report.held_out_psnr is None else round(report.held_out_psnr, 3)])
         psnr = f", held-out PSNR {report.held_out_psnr:.2f} dB" if report.held_out_psnr is not None else ""
+        done = report.iteration / max(report.total, 1)
+        if getattr(config, "max_seconds", None):
+            done = max(done, report.elapsed_s / config.max_seconds)  # a time budget may end training first
         reporter.progress(
-            0.95 * report.iteration / max(report.total, 1),
+            0.95 * min(done, 1.0),
             f"Iteration {report.iteration}/{report.total}, loss {report.loss:.4f}{psnr}",
             force=report.held_out_psnr is not None, curve=curve[-500:],
         )

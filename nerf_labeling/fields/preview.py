@@ -73,6 +73,9 @@ def surface_points(
         rays = camera_rays(small)
         render = field.render_rays(rays.origins, rays.directions)
         crisp = (render.opacity >= min_opacity) & (render.distance_std <= max_relative_std * render.distance)
+        if not crisp.any():
+            # A field early in training has no crisp surface yet; show its most opaque points anyway.
+            crisp = render.opacity >= 0.5
         points.append(rays.origins[crisp] + rays.directions[crisp] * render.distance[crisp, None])
         colours.append(np.round(np.clip(render.rgb[crisp], 0.0, 1.0) * 255.0).astype(np.uint8))
     if not points:

@@ -42,3 +42,28 @@ def test_preview_can_write_two_named_files(tmp_path):
     assert files.points_path.name == "scene.ply" and 40 <= len(vertices) <= 48  # one per crisp pixel
     assert np.all(np.abs(vertices["x"] - 0.45) < 0.08)
     assert json.loads((tmp_path / "cams.json").read_text())["up"] == [0.0, 0.0, 1.0]
+
+
+class _HazyField:
+    """Half-opaque fog 2 m in front of every ray, with a wide depth spread: no crisp surface anywhere."""
+
+    bounds = np.array([[-5.0, -5.0, -5.0], [5.0, 5.0, 5.0]])
+
+    def render_rays(self, origins, directions):
+        from nerf_labeling.fields.base import RayRender
+
+        n = len(origins)
+        return RayRender(
+            rgb=np.full((n, 3), 0.5, np.float32), distance=np.full(n, 2.0, np.float32),
+            opacity=np.full(n, 0.6, np.float32), distance_std=np.full(n, 0.5, np.float32),
+        )
+
+
+def test_a_field_without_crisp_surfaces_still_previews_its_most_opaque_points(tmp_path):
+    intrinsics = Intrinsics(fx=12.0, fy=12.0, cx=8.0, cy=6.0, width=16, height=12)
+    camera = Camera(intrinsics, look_at([0.0, 0.0, 0.0], [3.0, 0.0, 0.0]))
+    files = write_preview(_HazyField(), [camera], tmp_path / "preview", max_points=1000)
+    vertices = read_ply(files.points_path)
+    assert len(vertices) == 16 * 12
+    distances = np.sqrt(vertices["x"] ** 2 + vertices["y"] ** 2 + vertices["z"] ** 2)
+    np.testing.assert_allclose(distances, 2.0, atol=1e-5)
