@@ -18,8 +18,10 @@ DEMO_PASSWORD = "raylabel-demo"
 VIEWPORT = {"width": 1280, "height": 800}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """Chromium for the tests of this package only: Playwright and the async-safety exemption below end
+    with the package's last test, so the tests that run after it get Django's check back."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: run scripts/install_system_deps.sh (apt-get install chromium)")
     if not (ROOT / "frontend" / "dist" / "index.html").is_file():
