@@ -46,11 +46,7 @@ def browser():
 
 @pytest.fixture
 def demo(transactional_db, shared_media_root, live_server, request):
-    """The demo project (a small generated capture) on a live server with a worker; answers its ids.
-
-    The demo is loaded before the worker starts: load_demo ingests in-process, and a worker already
-    running would ingest the same capture a second time (the worker purges the queue when it starts).
-    """
+    """The demo project (a small generated capture) on a live server with a worker; answers its ids."""
     from django.core.management import call_command
 
     from annotate.models import Capture, Project
