@@ -1,16 +1,18 @@
 """REST endpoints for active-learning rounds, review, batches and the next-frame queue, and exports."""
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate import selectors
 from annotate.api.pagination import paginate
 from annotate.api.serializers import FrameSerializer, JobSerializer
-from annotate.errors import NotFoundError
+from annotate.errors import NotFoundError, UserFacingError
 from annotate.models import ActiveLearningRound, Batch
 from annotate.services import active_learning as al_services
 from annotate.services import exports as export_services
+from annotate.services import references as reference_services
 from annotate.services import review as review_services
 
 
@@ -186,3 +188,18 @@ class RoundDetailView(APIView):
             raise NotFoundError(f"Round {round_id} not found.")
         selectors.project_for(request.user, al_round.project_id)
         return Response(al_services.round_payload(al_round))
+
+
+class CocoCheckView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request=inline_serializer("CocoCheckUpload", {"file": serializers.FileField()}),
+        responses=inline_serializer("CocoCheck", {"frames": serializers.ListField(child=serializers.DictField())}),
+    )
+    def post(self, request, project_id: int):
+        project = selectors.project_for(request.user, project_id)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise UserFacingError("Attach a COCO instance file as 'file'.")
+        return Response(reference_services.check_against_coco(project=project, data=upload.read()))

@@ -53,6 +53,7 @@ urlpatterns = [
     path("al-rounds/<int:round_id>/", queue_views.RoundDetailView.as_view(), name="round-detail"),
     path("export-formats/", queue_views.ExportFormatsView.as_view(), name="export-formats"),
     path("projects/<int:project_id>/exports/", queue_views.ExportListView.as_view(), name="export-list"),
+    path("projects/<int:project_id>/coco-check/", queue_views.CocoCheckView.as_view(), name="coco-check"),
     path(
         "frames/<int:frame_id>/overlay/<str:layer>/",
         scene_views.FrameOverlayView.as_view(),

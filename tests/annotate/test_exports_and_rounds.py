@@ -116,3 +116,26 @@ def test_uncertainty_needs_accepted_frames_then_trains_and_ranks(labelled, proje
         assert al_round.reason
     versions = list(project.scoring_models.order_by("version").values_list("version", flat=True))
     assert versions == [1, 2, 3, 4]  # continuous training: each round's model builds on the last
+
+
+def test_coco_references_check_the_rendered_labels_worst_frame_first(labelled, project, manager_api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    job = _run(export_dataset_task, manager_api.post(f"/api/projects/{project.pk}/exports/", {"format": "coco"}, format="json").json()["id"])
+    with job.artifact.open("rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    coco = json.loads(archive.read("annotations/instances_default.json"))
+
+    def check(data):
+        return manager_api.post(f"/api/projects/{project.pk}/coco-check/",
+                                {"file": SimpleUploadedFile("refs.json", json.dumps(data).encode())}, format="multipart")
+
+    same = check(coco).json()
+    assert len(same["frames"]) == 10 and {row["mean_iou"] for row in same["frames"]} == {1.0}
+    # Shift one reference annotation's box-only: drop its mask on frame 3 and that frame comes first.
+    image_id = next(i["id"] for i in coco["images"] if i["file_name"].endswith("frame_00003.png"))
+    coco["annotations"] = [a for a in coco["annotations"] if not (a["image_id"] == image_id and a["category_id"] == 1)]
+    worst = check(coco).json()["frames"][0]
+    assert worst["file_name"].endswith("frame_00003.png") and worst["mean_iou"] < 1.0
+    broken = check({"images": "nope"})
+    assert broken.status_code == 400 and broken.json()["error"]
