@@ -200,11 +200,21 @@ def delete_frames(capture: Capture) -> None:
 
 
 def delete_capture(*, capture: Capture) -> None:
-    """Delete a capture, its frames and every stored file of it."""
+    """Delete a capture and every file stored for it: frames, fields, renders, labels, object meshes."""
+    from annotate.models import FieldModel, FrameLabel, FrameRender
+
+    names = [capture.archive.name] if capture.archive else []
+    for fields in (
+        FieldModel.objects.filter(capture=capture).values_list("checkpoint", "preview", "cameras"),
+        FrameRender.objects.filter(frame__capture=capture).values_list("data"),
+        FrameLabel.objects.filter(frame__capture=capture).values_list("data"),
+        capture.scene_objects.values_list("mesh_file"),
+    ):
+        names.extend(name for row in fields for name in row if name)
     delete_frames(capture)
-    if capture.archive:
-        default_storage.delete(capture.archive.name)
     capture.delete()
+    for name in names:
+        default_storage.delete(name)
 
 
 def _json_safe(value):

@@ -147,3 +147,13 @@ def test_refining_a_mesh_placed_10cm_and_10_degrees_off_recovers_its_pose(scene,
     cos = (np.trace(np.array(refined["rotation"]).T @ true_rotation) - 1) / 2
     assert np.degrees(np.arccos(np.clip(cos, -1, 1))) < 1.0
     assert refined["fit"]["rmse"] < 0.01 and refined["version"] == moved["version"] + 1
+
+
+def test_deleting_a_rendered_capture_leaves_no_file_behind(scene, manager, manager_api, media_root):
+    from pathlib import Path
+
+    capture, _ = scene
+    _render(capture, manager)
+    assert any(Path(media_root).rglob("*.npz"))
+    assert manager_api.delete(f"/api/captures/{capture.pk}/").status_code == 204
+    assert [p for p in Path(media_root).rglob("*") if p.is_file()] == []
