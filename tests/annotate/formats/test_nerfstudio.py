@@ -1,7 +1,9 @@
 import dataclasses
 import json
+from pathlib import PurePosixPath
 
 import numpy as np
+import pytest
 
 from annotate.formats.png_images import read_png
 from nerf_labeling.cameras import Camera
@@ -41,3 +43,31 @@ def test_distortion_and_per_frame_intrinsics_survive(export_zip, tmp_path):
     assert [f.camera.intrinsics for f in capture.frames] == [distorted, second.camera.intrinsics]
     assert [f.camera_model for f in capture.frames] == ["OPENCV", "PINHOLE"]
     assert "depth_file_path" not in data["frames"][0]
+
+
+def test_nerfstudios_own_dataparser_reads_the_export(export_zip, tmp_path):
+    dataparsers = pytest.importorskip(
+        "nerfstudio.data.dataparsers.nerfstudio_dataparser",
+        reason="nerfstudio is not installed (GPU workers install requirements-gpu.txt)",
+    )
+    export_zip("nerfstudio", include_depth=True)
+    root = tmp_path / "nerfstudio"
+    config = dataparsers.NerfstudioDataParserConfig(
+        data=root, orientation_method="none", center_method="none", auto_scale_poses=False,
+        scale_factor=1.0, eval_mode="all",
+    )
+    outputs = config.setup().get_dataparser_outputs(split="train")
+    frames = three_box_frames()
+    assert [path.name for path in outputs.image_filenames] == [PurePosixPath(f.file_name).name for f in frames]
+    for index, frame in enumerate(frames):
+        intrinsics = frame.camera.intrinsics
+        cameras = outputs.cameras
+        np.testing.assert_allclose(
+            cameras.camera_to_worlds[index].numpy(), frame.camera.camera_to_world[:3], atol=1e-5
+        )
+        np.testing.assert_allclose(
+            [float(cameras.fx[index]), float(cameras.fy[index]), float(cameras.cx[index]), float(cameras.cy[index])],
+            [intrinsics.fx, intrinsics.fy, intrinsics.cx, intrinsics.cy], rtol=1e-6,
+        )
+    assert len(outputs.mask_filenames) == len(frames)
+    assert all(path.is_file() for path in outputs.mask_filenames)
