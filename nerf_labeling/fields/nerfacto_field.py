@@ -14,6 +14,7 @@ import numpy as np
 
 from nerf_labeling.fields.base import RadianceField, RayRender
 from nerf_labeling.fields.registry import FIELD_MANIFEST, read_manifest, register_field
+from nerf_labeling.fields.torchvision_shim import ensure_torchvision_importable
 
 GPU_REQUIREMENTS_HINT = "the nerfacto backend needs nerfstudio: pip install -r requirements-gpu.txt (GPU workers)"
 DATA_DIR, RUN_DIR = "data", "run"
@@ -23,6 +24,8 @@ def import_nerfstudio():
     """The nerfstudio package, or an ImportError that names ``requirements-gpu.txt``."""
     try:
         import nerfstudio  # noqa: F401
+
+        ensure_torchvision_importable()
         from nerfstudio.cameras.rays import RayBundle  # noqa: F401
     except ImportError as error:
         raise ImportError(f"{GPU_REQUIREMENTS_HINT} ({error})") from error
@@ -155,9 +158,23 @@ class NerfactoField(RadianceField):
             config.load_dir = config_path.parent / "nerfstudio_models"
             return config
 
-        with without_lpips():
+        with without_lpips(), _numpy_checkpoint_globals():
             _, pipeline, _, _ = eval_setup(config_path, test_mode="inference", update_config_callback=relocate)
         return cls(pipeline, np.asarray(manifest["transform"]), manifest["scale"], np.asarray(manifest["scene_box"]), source_dir=path)
+
+
+def _numpy_checkpoint_globals():
+    """Allow the numpy scalars nerfstudio writes into its checkpoints past torch.load's weights-only check.
+
+    The checkpoint is the one this backend wrote, so it is trusted; newer torch refuses it otherwise.
+    """
+    import torch
+
+    try:
+        from numpy._core.multiarray import scalar
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import scalar
+    return torch.serialization.safe_globals([scalar, np.dtype, type(np.dtype(np.float64)), type(np.dtype(np.int64))])
 
 
 class without_lpips:  # noqa: N801 - used as a context manager

@@ -45,3 +45,18 @@ def test_nerfacto_trains_saves_and_loads_in_the_capture_frame(tmp_path):
     view = render_view(loaded, camera)
     hit = np.isfinite(depth)
     assert np.median(np.abs(view.depth[hit] - depth[hit]) / depth[hit]) < 0.1
+
+
+@pytest.mark.skipif(not HAS_NERFSTUDIO, reason="nerfstudio is not installed (GPU workers install requirements-gpu.txt)")
+def test_nerfacto_smoke_trains_two_steps_on_the_cpu_and_loads_back(tmp_path):
+    config = preset("nerfacto")
+    config.max_iterations, config.progress_every, config.eval_every = 2, 1, None
+    config.device = "cpu"
+    config.work_dir = str(tmp_path / "run")
+    frames = toy_frames(4, width=16, height=12)
+    field, metrics = train_field(pairs(frames), config, held_out=pairs(toy_frames(1, width=16, height=12, phase=0.3)))
+    assert metrics.iterations == 2
+    field.save(tmp_path / "saved")
+    loaded = load_field(tmp_path / "saved")
+    view = render_view(loaded, frames[0][1])
+    assert view.depth.shape == (12, 16) and np.isfinite(view.depth).all() and np.isfinite(view.rgb).all()
