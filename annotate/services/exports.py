@@ -1,6 +1,7 @@
 """Dataset exports as jobs: check the request up front, stream the frames into a zip, publish it whole."""
 from __future__ import annotations
 
+import io
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,8 +87,6 @@ def _object_models(project: Project) -> dict:
 
 
 def _trimesh(data: bytes, suffix: str):
-    import io
-
     import trimesh
 
     return trimesh.load(io.BytesIO(data), file_type=suffix.lstrip("."), force="mesh", process=False)
