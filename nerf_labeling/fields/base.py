@@ -20,8 +20,9 @@ class RayRender:
     """What a field sees along each ray.
 
     rgb : (N, 3) float32 in [0, 1]
-    distance : (N,) float32, expected distance along the (unit) ray in metres, weighted by opacity
-        and divided by it (so it is the surface distance even where opacity < 1); 0 where opacity is 0
+    distance : (N,) float32, metres along the (unit) ray to the first surface: where the accumulated
+        opacity reaches 1/2 (the median termination distance, sharp at object outlines); on rays whose
+        opacity stays below 1/2, the expected distance divided by opacity; 0 where opacity is 0
     opacity : (N,) float32 in [0, 1], accumulated alpha
     distance_std : (N,) float32, standard deviation of the termination distance (a per-ray confidence:
         small on a crisp surface, large on fog or a blurred edge)

@@ -87,6 +87,8 @@ class NerfactoField(RadianceField):
         from nerfstudio.cameras.rays import RayBundle
         from nerfstudio.field_components.field_heads import FieldHeadNames
 
+        from nerf_labeling.fields.volume_rendering import median_termination
+
         model, device = self.pipeline.model, self._device
         n = len(origins)
         with torch.no_grad():
@@ -101,7 +103,8 @@ class NerfactoField(RadianceField):
             outputs = model.field.forward(samples, compute_normals=False)
             weights = samples.get_weights(outputs[FieldHeadNames.DENSITY])
             rgb = model.renderer_rgb(rgb=outputs[FieldHeadNames.RGB], weights=weights)
-            mids = (samples.frustums.starts + samples.frustums.ends) / 2.0
+            starts, ends = samples.frustums.starts, samples.frustums.ends
+            mids = (starts + ends) / 2.0
             opacity = weights.sum(dim=-2)
             safe = opacity.clamp(min=1e-6)
             distance = (weights * mids).sum(dim=-2) / safe
@@ -109,7 +112,15 @@ class NerfactoField(RadianceField):
             present = opacity > 1e-6
             distance = torch.where(present, distance, torch.zeros_like(distance))
             std = torch.where(present, variance.clamp(min=0).sqrt(), torch.zeros_like(variance))
-        flat = (distance, opacity.clamp(0, 1), std)
+            sigma = outputs[FieldHeadNames.DENSITY].reshape(n, -1)
+            lengths = (ends - starts).reshape(n, -1)
+            optical_before = torch.cumsum(sigma * lengths, dim=1) - sigma * lengths
+            ray_index = torch.arange(n, device=device)[:, None].expand_as(sigma)
+            median = median_termination(
+                sigma.reshape(-1), optical_before.reshape(-1), starts.reshape(-1), lengths.reshape(-1),
+                ray_index.reshape(-1), fallback=distance.reshape(-1),
+            )
+        flat = (median, opacity.clamp(0, 1), std)
         return (rgb.clamp(0, 1).float().cpu().numpy(),) + tuple(t.reshape(n).float().cpu().numpy() for t in flat)
 
     def density(self, points: np.ndarray) -> np.ndarray:

@@ -102,31 +102,68 @@ class Composite:
     opacity : (N,) float32, accumulated alpha per ray
     distance : (N,) float32, expected termination distance divided by opacity (0 where opacity is 0)
     distance_std : (N,) float32, standard deviation of the termination distance
+    median_distance : (N,) float32, where the accumulated opacity reaches one half (see
+        :func:`median_termination`); ``distance`` on rays whose opacity stays below it
     """
 
     weights: torch.Tensor
     opacity: torch.Tensor
     distance: torch.Tensor
     distance_std: torch.Tensor
+    median_distance: torch.Tensor
 
 
 def composite(sigma: torch.Tensor, samples: PackedSamples, step: float) -> Composite:
     """Alpha-composite packed densities ``sigma`` (M,) (1/normalised unit) sampled ``step`` apart."""
     n, index = samples.ray_count, samples.ray_index
     optical = sigma * step
-    weights = torch.exp(-segment_exclusive_cumsum(optical, index, n)) * (1.0 - torch.exp(-optical))
+    optical_before = segment_exclusive_cumsum(optical, index, n)
+    weights = torch.exp(-optical_before) * (1.0 - torch.exp(-optical))
     opacity = per_ray_sum(weights, index, n)
     safe_opacity = opacity.clamp(min=1e-6)
     distance = per_ray_sum(weights * samples.t, index, n) / safe_opacity
     second = per_ray_sum(weights * samples.t * samples.t, index, n) / safe_opacity
     distance_std = (second - distance * distance).clamp(min=0.0).sqrt()
     present = opacity > 1e-6
+    distance = torch.where(present, distance, torch.zeros_like(distance))
+    median = median_termination(sigma, optical_before, samples.t - 0.5 * step, step, index, fallback=distance)
     return Composite(
         weights=weights,
         opacity=opacity,
-        distance=torch.where(present, distance, torch.zeros_like(distance)),
+        distance=distance,
         distance_std=torch.where(present, distance_std, torch.zeros_like(distance_std)),
+        median_distance=median,
     )
+
+
+def median_termination(
+    sigma: torch.Tensor,
+    optical_before: torch.Tensor,
+    starts: torch.Tensor,
+    lengths: torch.Tensor | float,
+    ray_index: torch.Tensor,
+    *,
+    fallback: torch.Tensor,
+) -> torch.Tensor:
+    """Distance at which each ray's accumulated opacity reaches 1/2: its first surface.
+
+    The expected distance blends every surface along a ray, so at an object's outline it lands in
+    the air between the object and what lies behind; the median is the nearest surface that hides at
+    least half the ray. With constant density over each interval it is exact:
+    ``start_k + (ln 2 - optical_before_k) / sigma_k`` in the interval where the optical depth passes
+    ``ln 2``.
+
+    sigma, optical_before, starts : (M,) packed per sample (density, optical depth before the
+        interval, interval start); lengths : (M,) or a scalar interval length; ray_index : (M,)
+    fallback : (N,) the answer on rays whose opacity stays below 1/2
+    """
+    half = torch.log(torch.tensor(2.0, dtype=sigma.dtype))
+    optical_after = optical_before + sigma * lengths
+    crossing = (optical_before < half) & (optical_after >= half)
+    offset = (half - optical_before[crossing]) / sigma[crossing].clamp(min=1e-12)
+    median = fallback.clone()
+    median[ray_index[crossing]] = starts[crossing] + offset
+    return median
 
 
 def distortion_loss(weights: torch.Tensor, samples: PackedSamples, step: float) -> torch.Tensor:

@@ -56,7 +56,7 @@ class VoxelGridField(RadianceField):
 
         return RayRender(
             rgb=np.clip(cat([p.rgb for p in parts], 3), 0.0, 1.0),
-            distance=cat([p.comp.distance for p in parts]) * scale,
+            distance=cat([p.comp.median_distance for p in parts]) * scale,
             opacity=np.clip(cat([p.comp.opacity for p in parts]), 0.0, 1.0),
             distance_std=cat([p.comp.distance_std for p in parts]) * scale,
         )

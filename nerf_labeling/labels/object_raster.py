@@ -7,7 +7,9 @@ Two rules decide whether a pixel shows an object (``tolerance`` τ in metres, th
   ``[t_in, t_out]`` and the surface at distance ``t``, the pixel is claimed when
   ``t_in - τ <= t <= t_out - min(τ, (t_out - t_in) / 2)``: a surface on the box's near faces (the object's
   own faces) counts, a surface on its far faces (the floor under a ball, a wall behind) does not.
-  The claim's depth is the field's depth.
+  The claim's depth is the field's depth. A field's stray density (a floater inside the box, a patch
+  of floor drawn a little too high) claims specks apart from the object: pieces of the claim smaller
+  than ``SPECK_SHARE`` of its largest piece (8-connected, in this frame) are dropped.
 - mesh pipeline (:class:`MeshObject`): the mesh's own z-depth along the pixel is at most the field's
   z-depth plus τ (NeRF occlusion); where the field has no surface the mesh is visible.
 
@@ -21,6 +23,7 @@ import weakref
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 from scipy.special import erf
 
 from nerf_labeling.cameras import Camera, camera_rays
@@ -90,6 +93,9 @@ class ObjectRaster:
     certainty: np.ndarray
 
 
+#: box-rule claims smaller than this share of the object's largest claimed piece are dropped as specks
+SPECK_SHARE = 0.1
+
 _RAYCASTERS: "weakref.WeakKeyDictionary[TriangleMesh, MeshRaycaster]" = weakref.WeakKeyDictionary()
 
 
@@ -117,6 +123,7 @@ def rasterize_object(obj: SceneObject, frame: FrameGeometry, *, tolerance: float
     sigma = frame.depth_std[r0:r1, c0:c1]
     if isinstance(obj, BoxObject):
         claim, margin = _box_rule(obj, origins, directions, frame.field_distance[r0:r1, c0:c1], tolerance)
+        claim = without_specks(claim, SPECK_SHARE)
         claim_depth = field_depth
         sigma = sigma / z_scale  # the box rule's margin is along the ray
     else:
@@ -152,6 +159,18 @@ def _box_rule(obj: BoxObject, origins, directions, surface_distance, tolerance):
     margin = np.where(crosses, np.minimum(surface_distance - low, high - surface_distance), -np.inf)
     margin = np.where(np.isfinite(surface_distance), margin, -np.inf)
     return margin >= 0, margin
+
+
+def without_specks(mask: np.ndarray, share: float) -> np.ndarray:
+    """``mask`` without its 8-connected pieces smaller than ``share`` of its largest piece."""
+    pieces, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    if count <= 1:
+        return mask
+    sizes = np.bincount(pieces.ravel())
+    sizes[0] = 0
+    keep = sizes >= share * sizes.max()
+    keep[0] = False
+    return keep[pieces]
 
 
 def decision_certainty(margin: np.ndarray, sigma: np.ndarray) -> np.ndarray:

@@ -38,6 +38,9 @@ class VoxelGridTrainerConfig:
     distortion_weight : weight of mip-NeRF 360's distortion loss (sharper surfaces, better depth)
     sparsity_weight : weight of the summed sample alphas per ray; without it, space no ray sees clearly
         (behind surfaces, under the ground) drifts with Adam's normalised steps and is never skipped
+    opacity_entropy_weight : weight of the binary entropy of each ray's opacity; it pushes rays to be
+        either clear or fully stopped, so a floor cannot stay half transparent with the background
+        colour showing through in its place (which leaves no surface to label on)
     tv_weight, tv_samples : total-variation penalty on the density of that many random vertices
     occupancy_warmup : iterations that sample all of the cube before empty space is first skipped
     eval_every : iterations between held-out evaluations (also evaluated at the end); None: only at the end
@@ -56,6 +59,7 @@ class VoxelGridTrainerConfig:
     lr_final_factor: float = 0.1
     distortion_weight: float = 0.05
     sparsity_weight: float = 1e-3
+    opacity_entropy_weight: float = 0.0
     tv_weight: float = 0.0
     tv_samples: int = 32768
     occupancy_every: int = 16
@@ -66,6 +70,12 @@ class VoxelGridTrainerConfig:
 
     def setup(self, *, frames: list[TrainingFrame], held_out: list[TrainingFrame], seed: int) -> "VoxelGridTrainer":
         return BACKENDS[self.backend](self, frames, held_out, seed)
+
+
+def binary_entropy(probability: torch.Tensor, eps: float = 1e-4) -> torch.Tensor:
+    """``-(p log p + (1 - p) log(1 - p))`` elementwise, nats; 0 at p in {0, 1}, ln 2 at p = 1/2."""
+    p = probability.clamp(eps, 1.0 - eps)
+    return -(p * torch.log(p) + (1.0 - p) * torch.log(1.0 - p))
 
 
 @register_preset("grid-fast")
@@ -131,6 +141,8 @@ class VoxelGridTrainer:
         if c.sparsity_weight > 0.0:
             alphas = 1.0 - torch.exp(-out.sigma * out.step)
             loss = loss + c.sparsity_weight * alphas.sum() / c.rays_per_batch
+        if c.opacity_entropy_weight > 0.0:
+            loss = loss + c.opacity_entropy_weight * binary_entropy(out.comp.opacity).mean()
         if c.tv_weight > 0.0:
             loss = loss + c.tv_weight * self._tv_loss()
         self.optimiser.zero_grad()

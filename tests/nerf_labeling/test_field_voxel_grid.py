@@ -84,6 +84,30 @@ def test_composite_of_an_opaque_sample_returns_its_distance():
     assert comp.distance_std.tolist() == [0.0, 0.0, 0.0]
 
 
+def test_median_distance_is_where_a_constant_density_slab_hides_half_the_ray():
+    # One ray through a slab of density 4 filling [1.0, 2.0): transmittance exp(-4 (t - 1)) is 1/2 at
+    # t = 1 + ln 2 / 4, whatever the step.
+    step = 0.1
+    t = torch.arange(1.0 + step / 2, 2.0, step)
+    samples = PackedSamples(ray_index=torch.zeros(len(t), dtype=torch.long), t=t, points=torch.zeros(len(t), 3), ray_count=1)
+    comp = composite(torch.full((len(t),), 4.0), samples, step=step)
+    assert float(comp.median_distance[0]) == pytest.approx(1.0 + np.log(2.0) / 4.0, abs=1e-5)
+
+
+def test_median_distance_picks_the_first_surface_where_the_mean_lands_between_two():
+    # Ray 0: a faint layer (alpha 0.3) at t = 1 in front of a solid wall at t = 3: the mean lands in the
+    # air between them, the median on the wall. Ray 1 stays below opacity 1/2: the mean stands.
+    step = 0.1
+    faint = -np.log(1.0 - 0.3) / step
+    samples = PackedSamples(
+        ray_index=torch.tensor([0, 0, 1]), t=torch.tensor([1.0, 3.0, 2.0]), points=torch.zeros(3, 3), ray_count=2
+    )
+    comp = composite(torch.tensor([faint, 1e4, faint]), samples, step=step)
+    assert 1.0 < float(comp.distance[0]) < 2.9
+    assert float(comp.median_distance[0]) == pytest.approx(3.0 - step / 2, abs=1e-4)
+    assert float(comp.median_distance[1]) == pytest.approx(float(comp.distance[1]))
+
+
 def test_distortion_loss_matches_the_quadratic_definition():
     generator = torch.Generator().manual_seed(3)
     weights, t = torch.rand(7, generator=generator) / 7, torch.sort(torch.rand(7, generator=generator)).values

@@ -11,6 +11,7 @@ from nerf_labeling.fields import RenderedView, render_view
 from nerf_labeling.labels import BoxObject, FrameLabels, MeshObject, labels_from_view, relabel_objects, render_frame_labels
 from nerf_labeling.labels.box_meshes import with_extracted_mesh
 from nerf_labeling.labels.frame_labels import base_confidence, LabelConfig
+from nerf_labeling.labels.object_raster import without_specks
 from nerf_labeling.meshes import TriangleMesh
 from nerf_labeling.synthetic.field import SyntheticField
 from nerf_labeling.synthetic.meshes import object_mesh
@@ -59,6 +60,35 @@ def test_a_ball_in_its_box_gets_a_round_mask_without_the_floor_under_it():
     silhouette = labels.object_depth > 0  # no extracted mesh yet: the box stands in for the shape
     assert iou(silhouette, ball) < 0.8  # the box outline is clearly not the ball
     assert labels.objects[0].visible_fraction == pytest.approx(ball.sum() / silhouette.sum())
+
+
+def test_a_floater_inside_the_box_but_apart_from_the_object_is_not_labelled():
+    # A small blob of stray density in a top corner of the ball's box (the kind a trained field leaves)
+    # has its surface inside the box, but it is a speck apart from the ball in the image.
+    floater = SceneObject(9, "ball", "sphere", (0.08, 0.08, 0.08), upright_pose(0.25, 0.25, 0.55))
+    scene = SyntheticScene((BALL, floater))
+    cam = camera(width=256, height=192, focal=240.0)
+    _, truth, _ = scene.render(cam)
+    assert (truth == 9).sum() > 10  # the floater is seen, apart from the ball
+    labels = render_frame_labels(SyntheticField(scene), cam, [as_box(BALL)], tolerance=TOLERANCE)
+    assert iou(labels.binary_mask(1), truth == 1) == 1.0
+    assert labels.objects[0].modal_box == mask_box(truth == 1)
+
+
+def test_specks_are_dropped_and_large_pieces_kept():
+    mask = np.zeros((40, 40), dtype=bool)
+    mask[0:20, 0:20] = True  # the largest piece: 400 pixels
+    mask[30:37, 30:37] = True  # 49 pixels, at least 10% of it: kept (an object split by an occluder)
+    mask[0:3, 30:33] = True  # 9 pixels: a speck
+    mask[25, 10], mask[26, 11] = True, True  # diagonal neighbours make one 2-pixel piece
+    kept = without_specks(mask, 0.1)
+    expected = mask.copy()
+    expected[0:3, 30:33] = False
+    expected[25, 10], expected[26, 11] = False, False
+    np.testing.assert_array_equal(kept, expected)
+    lone = np.zeros((5, 5), dtype=bool)
+    lone[2, 2] = True
+    np.testing.assert_array_equal(without_specks(lone, 0.1), lone)  # a lone piece is the largest
 
 
 def test_the_extracted_mesh_gives_the_ball_its_true_silhouette():
