@@ -9,7 +9,9 @@ Two rules decide whether a pixel shows an object (``tolerance`` τ in metres, th
   own faces) counts, a surface on its far faces (the floor under a ball, a wall behind) does not.
   The claim's depth is the field's depth. A field's stray density (a floater inside the box, a patch
   of floor drawn a little too high) claims specks apart from the object: pieces of the claim smaller
-  than ``SPECK_SHARE`` of its largest piece (8-connected, in this frame) are dropped.
+  than ``SPECK_SHARE`` of its largest piece (8-connected, in this frame) are dropped, unless something
+  cut them off: they touch a pixel whose surface lies in front of the box (an occluder splitting the
+  object) or the image border.
 - mesh pipeline (:class:`MeshObject`): the mesh's own z-depth along the pixel is at most the field's
   z-depth plus τ (NeRF occlusion); where the field has no surface the mesh is visible.
 
@@ -122,8 +124,8 @@ def rasterize_object(obj: SceneObject, frame: FrameGeometry, *, tolerance: float
     field_depth = frame.field_depth[r0:r1, c0:c1]
     sigma = frame.depth_std[r0:r1, c0:c1]
     if isinstance(obj, BoxObject):
-        claim, margin = _box_rule(obj, origins, directions, frame.field_distance[r0:r1, c0:c1], tolerance)
-        claim = without_specks(claim, SPECK_SHARE)
+        claim, margin, hidden = _box_rule(obj, origins, directions, frame.field_distance[r0:r1, c0:c1], tolerance)
+        claim = without_specks(claim, SPECK_SHARE, cut=hidden | _image_border(projection.pixel_window, frame))
         claim_depth = field_depth
         sigma = sigma / z_scale  # the box rule's margin is along the ray
     else:
@@ -142,8 +144,23 @@ def rasterize_object(obj: SceneObject, frame: FrameGeometry, *, tolerance: float
     )
 
 
+def _image_border(window, frame: FrameGeometry) -> np.ndarray:
+    """(h, w) bool over ``window``: its pixels on the image's outermost rows and columns."""
+    r0, r1, c0, c1 = window
+    height, width = frame.field_depth.shape
+    border = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+    border[0, :], border[-1, :] = r0 == 0, r1 == height
+    border[:, 0] |= c0 == 0
+    border[:, -1] |= c1 == width
+    return border
+
+
 def _box_rule(obj: BoxObject, origins, directions, surface_distance, tolerance):
-    """Claims of the box rule (see the module docstring) and the signed margin of each decision (metres)."""
+    """The box rule (see the module docstring): ``(claim, margin, hidden)``.
+
+    margin : signed metres by which each decision was made; hidden : pixels whose surface lies in front
+    of the box (nearer than its entry minus the tolerance), where something hides what is inside it
+    """
     rotation, center = obj.object_to_world[:3, :3], obj.object_to_world[:3, 3]
     local_origins = (origins - center) @ rotation
     local_directions = directions @ rotation
@@ -158,17 +175,25 @@ def _box_rule(obj: BoxObject, origins, directions, surface_distance, tolerance):
     crosses = (t_in <= t_out) & (t_out > 0)
     margin = np.where(crosses, np.minimum(surface_distance - low, high - surface_distance), -np.inf)
     margin = np.where(np.isfinite(surface_distance), margin, -np.inf)
-    return margin >= 0, margin
+    hidden = crosses & (surface_distance < low)
+    return margin >= 0, margin, hidden
 
 
-def without_specks(mask: np.ndarray, share: float) -> np.ndarray:
-    """``mask`` without its 8-connected pieces smaller than ``share`` of its largest piece."""
-    pieces, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+def without_specks(mask: np.ndarray, share: float, *, cut: np.ndarray | None = None) -> np.ndarray:
+    """``mask`` without its 8-connected pieces smaller than ``share`` of its largest piece.
+
+    A small piece that touches ``cut`` (same shape, bool; 8-neighbours count) is kept: something cut it
+    off the rest of the object rather than it being a speck.
+    """
+    eight = np.ones((3, 3), dtype=bool)
+    pieces, count = ndimage.label(mask, structure=eight)
     if count <= 1:
         return mask
     sizes = np.bincount(pieces.ravel())
     sizes[0] = 0
     keep = sizes >= share * sizes.max()
+    if cut is not None and cut.any():
+        keep[np.unique(pieces[ndimage.binary_dilation(cut, structure=eight) & mask])] = True
     keep[0] = False
     return keep[pieces]
 

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from nerf_labeling.cameras import Camera, Intrinsics, look_at
 from nerf_labeling.fields import RenderedView, render_view
@@ -89,6 +90,32 @@ def test_specks_are_dropped_and_large_pieces_kept():
     lone = np.zeros((5, 5), dtype=bool)
     lone[2, 2] = True
     np.testing.assert_array_equal(without_specks(lone, 0.1), lone)  # a lone piece is the largest
+
+
+def test_a_small_piece_cut_off_by_an_occluder_or_the_image_border_is_kept():
+    mask = np.zeros((40, 40), dtype=bool)
+    mask[0:20, 0:20] = True
+    mask[30:33, 30:33] = True  # small, beside an occluder
+    mask[37:40, 0:3] = True  # small, not touching anything
+    cut = np.zeros_like(mask)
+    cut[30:33, 33:36] = True  # the occluder's pixels, right of the small piece
+    expected = mask.copy()
+    expected[37:40, 0:3] = False
+    np.testing.assert_array_equal(without_specks(mask, 0.1, cut=cut), expected)
+
+
+def test_a_sliver_of_an_object_seen_past_an_occluder_is_kept():
+    # A post stands in front of a crate, leaving a sliver of the crate visible on the far side of it.
+    crate = SceneObject(2, "crate", "box", (0.8, 0.4, 0.4), upright_pose(0.0, 0.0, 0.2))
+    post = SceneObject(3, "crate", "box", (0.1, 0.1, 0.9), upright_pose(0.4, -0.5, 0.45))
+    scene = SyntheticScene((crate, post))
+    cam = camera(eye=(3.0, -2.0, 1.0), target=(0.0, 0.0, 0.2), width=256, height=192, focal=300.0)
+    _, truth, _ = scene.render(cam)
+    pieces, count = ndimage.label(truth == 2, structure=np.ones((3, 3), dtype=bool))
+    sizes = np.bincount(pieces.ravel())[1:]
+    assert count == 2 and sizes.min() < 0.1 * sizes.max()  # the crate is split, one side a sliver
+    labels = render_frame_labels(SyntheticField(scene), cam, [as_box(crate)], tolerance=TOLERANCE)
+    assert iou(labels.binary_mask(2), truth == 2) == 1.0
 
 
 def test_the_extracted_mesh_gives_the_ball_its_true_silhouette():
