@@ -11,7 +11,7 @@ from django.db import transaction
 
 from annotate.errors import ConflictError, JobCancelled, UserFacingError
 from annotate.frame_data import frame_camera, frame_image
-from annotate.models import Capture, CaptureStatus, FieldModel, Job, JobKind
+from annotate.models import Capture, CaptureStatus, FieldModel, FrameRender, Job, JobKind
 from annotate.services.field_store import store_field_directory
 from annotate.services.jobs import JobReporter, start_job
 
@@ -116,7 +116,7 @@ def _store_field(job: Job, capture: Capture, field, cameras, metrics) -> FieldMo
                     stored.append(default_storage.save(f"{base}/{path.name}", File(handle)))
         with transaction.atomic():
             FieldModel.objects.filter(job=job).delete()  # a rerun of the same job replaces its row
-            return FieldModel.objects.create(
+            field_model = FieldModel.objects.create(
                 capture=capture, job=job, backend=metrics.backend, preset=job.params["preset"],
                 checkpoint=stored[0], preview=stored[1], cameras=stored[2],
                 metrics={
@@ -125,10 +125,23 @@ def _store_field(job: Job, capture: Capture, field, cameras, metrics) -> FieldMo
                     "held_out_psnr": metrics.held_out_psnr, **metrics.extra,
                 },
             )
+            _drop_renders_of_older_fields(capture, field_model)
+            return field_model
     except BaseException:
         for name in stored:
             default_storage.delete(name)
         raise
+
+
+def _drop_renders_of_older_fields(capture: Capture, newest: FieldModel) -> None:
+    """Cached field renders are read only for the newest field: once it exists, older ones go (rows and files).
+
+    The older fields themselves stay (their metrics and previews are the capture's training history).
+    """
+    stale = FrameRender.objects.filter(frame__capture=capture).exclude(field_model=newest)
+    names = [name for name in stale.values_list("data", flat=True) if name]
+    stale.delete()
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
 
 def current_field(capture: Capture) -> FieldModel | None:

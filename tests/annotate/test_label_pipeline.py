@@ -162,3 +162,28 @@ def test_deleting_a_rendered_capture_leaves_no_file_behind(scene, manager, manag
     assert any(Path(media_root).rglob("*.npz"))
     assert manager_api.delete(f"/api/captures/{capture.pk}/").status_code == 204
     assert [p for p in Path(media_root).rglob("*") if p.is_file()] == []
+
+
+def test_training_a_new_field_drops_the_renders_cached_for_the_older_one(
+    scene, manager, media_root, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    from annotate.models import FrameRender
+    from annotate.services.training import start_training
+    from annotate.tasks import train_field_task
+
+    capture, _ = scene
+    _render(capture, manager)
+    old_files = sorted(Path(media_root).rglob("renders/**/*.npz"))
+    assert len(old_files) == 8 and FrameRender.objects.filter(frame__capture=capture).count() == 8
+    job = start_training(capture=capture, user=manager, preset="grid-fast")
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the new field is committed
+        train_field_task(job.id)
+    assert Job.objects.get(pk=job.pk).status == "succeeded"
+    assert FrameRender.objects.filter(frame__capture=capture).count() == 0
+    assert not any(path.exists() for path in old_files)
+    # The next render caches views of the new field only.
+    _render(capture, manager)
+    newest = capture.field_models.first()
+    assert set(FrameRender.objects.filter(frame__capture=capture).values_list("field_model", flat=True)) == {newest.pk}
