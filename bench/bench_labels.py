@@ -11,7 +11,8 @@ cubes extracts from the field inside it), the ground-truth meshes for the mesh p
 frames are capture cameras rendered at 640x480. Reported per field and pipeline: instance-mask IoU
 (mean over visible object-frame pairs), 2D modal box IoU against the ground-truth mask's box, the same
 IoU on pairs where another object hides part of the object, throughput of labels (masks + depth + boxes)
-at 640x480 with the field's render time separated, and ICP recovery from 10 cm / 10 degrees.
+at 640x480 with the field's render time separated, how well low label confidence points at wrong
+pixels (AUROC), and ICP recovery from 10 cm / 10 degrees.
 NeuralLabeling's rules are measured on the same frames beside ours: a mesh pixel is blacked out when
 ``NeRF depth + 0.05 < mesh depth``; amodal boxes are the box of all projected mesh vertices.
 """
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial.transform import Rotation
+from scipy.stats import rankdata
 
 from nerf_labeling.cameras import Camera, project_points
 from nerf_labeling.fields import render_view
@@ -54,9 +56,22 @@ class Scores:
     nl_mask_iou: list[float] = field(default_factory=list)
     amodal_iou: list[float] = field(default_factory=list)
     nl_amodal_iou: list[float] = field(default_factory=list)
+    confidence: list[np.ndarray] = field(default_factory=list)
+    wrong: list[np.ndarray] = field(default_factory=list)
     field_seconds: float = 0.0
     label_seconds: float = 0.0
     frames: int = 0
+
+    def confidence_summary(self) -> str:
+        """How well low label confidence points at wrong pixels (over pixels labelled or truly of an object)."""
+        confidence, wrong = np.concatenate(self.confidence), np.concatenate(self.wrong)
+        if wrong.all() or not wrong.any():
+            return "n/a (all pixels right or all wrong)"
+        ranks = rankdata(-confidence)
+        auroc = (ranks[wrong].sum() - wrong.sum() * (wrong.sum() + 1) / 2) / (wrong.sum() * (~wrong).sum())
+        doubtful = confidence < 0.5
+        return (f"{wrong.mean():.3f} | {auroc:.3f} | {doubtful.mean():.3f} | "
+                f"{wrong[doubtful].mean() if doubtful.any() else float('nan'):.3f} | {wrong[~doubtful].mean():.3f}")
 
 
 def box_iou(a, b) -> float:
@@ -131,6 +146,9 @@ def evaluate(field, cameras, truths, box_objects, mesh_objects, tolerance: float
             score.field_seconds += field_seconds
             score.frames += 1
             by_id = {label.instance_id: label for label in labels.objects}
+            region = (labels.instance_mask > 0) | (truth > 0)
+            score.confidence.append(labels.confidence[region])
+            score.wrong.append((labels.instance_mask != truth)[region])
             nl_masks = neurallabeling_masks(view, camera, mesh_objects) if name == "mesh" else {}
             for obj in objects:
                 truth_mask = truth == obj.instance_id
@@ -252,11 +270,12 @@ def main(argv=None) -> None:
             trained, seconds, metrics = train_voxel_grid(capture, args.field_seconds)
             fields.append((f"trained voxel grid ({seconds:.0f} s, {metrics.iterations} it)", trained, metrics))
 
-        rows, icp_rows, nl_rows = [], [], []
+        rows, icp_rows, nl_rows, confidence_rows = [], [], [], []
         for label, fld, _ in fields:
             boxes, meshes = scene_objects(capture, fld)
             scores = evaluate(fld, cameras, truths, boxes, meshes, args.tolerance)
             rows += summary_rows(label, scores)
+            confidence_rows += [f"| {label} | {name} | {score.confidence_summary()} |" for name, score in scores.items()]
             mesh = scores["mesh"]
             nl_rows.append(
                 f"| {label} | {np.mean(mesh.mask_iou):.4f} | {np.mean(mesh.nl_mask_iou):.4f} | "
@@ -276,6 +295,10 @@ def main(argv=None) -> None:
     print("| field | mesh-pipeline mask IoU: ours | NeuralLabeling (depth + 0.05) | amodal box IoU: ours (3D box) | NeuralLabeling (vertices) |")
     print("| --- | --- | --- | --- | --- |")
     print("\n".join(nl_rows))
+    print("\nLabel confidence as a pointer to wrong pixels (pixels an object claims or truly covers):\n")
+    print("| field | pipeline | wrong share | AUROC (low confidence -> wrong) | share below 0.5 | wrong below 0.5 | wrong at >= 0.5 |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("\n".join(confidence_rows))
     print("\n| field | shape | ICP starts | translation error mean / max (mm) | rotation error mean / max (deg) |")
     print("| --- | --- | --- | --- | --- |")
     for label in dict.fromkeys(r[0] for r in icp_rows):
