@@ -26,7 +26,10 @@ PRESET_CATALOG = {
 HELD_OUT_EVERY = 10
 
 
-def start_training(*, capture: Capture, user, preset: str = DEFAULT_PRESET, seed: int = 0) -> Job:
+def start_training(
+    *, capture: Capture, user, preset: str = DEFAULT_PRESET, seed: int = 0, render_after: bool = False
+) -> Job:
+    """Queue the training of ``capture``'s field; with ``render_after``, a label render follows its success."""
     from annotate.tasks import train_field_task
 
     if capture.status != CaptureStatus.READY:
@@ -37,7 +40,8 @@ def start_training(*, capture: Capture, user, preset: str = DEFAULT_PRESET, seed
     with transaction.atomic():
         return start_job(
             kind=JobKind.TRAIN, target=f"capture:{capture.pk}", project=capture.project, user=user,
-            params={"capture_id": capture.pk, "preset": preset, "seed": seed}, task=train_field_task,
+            params={"capture_id": capture.pk, "preset": preset, "seed": seed, "render_after": bool(render_after)},
+            task=train_field_task,
         )
 
 
@@ -83,7 +87,22 @@ def train_capture(*, job: Job, reporter: JobReporter) -> dict:
         raise JobCancelled() from None
     reporter.progress(0.96, "Saving the field and its preview", force=True)
     field_model = _store_field(job, capture, field, [camera for _, camera in pairs], metrics)
-    return {"field_model": field_model.pk, "metrics": field_model.metrics, "curve": curve[-500:]}
+    result = {"field_model": field_model.pk, "metrics": field_model.metrics, "curve": curve[-500:]}
+    if job.params.get("render_after"):
+        result["render"] = _render_after_training(capture, job)
+    return result
+
+
+def _render_after_training(capture: Capture, job: Job) -> dict:
+    """Queue the label render that ``render_after`` asked for: its job id, or why there is none."""
+    from annotate.services.labels import start_render
+
+    if not capture.scene_objects.exists():
+        return {"job": None, "reason": "The capture has no objects yet; place some, then render labels."}
+    try:
+        return {"job": start_render(capture=capture, user=job.created_by).pk}
+    except ConflictError as error:
+        return {"job": None, "reason": str(error)}
 
 
 def _throttled_cancel_check(job_id: int, interval_s: float = 1.0):

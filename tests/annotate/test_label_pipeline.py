@@ -187,3 +187,34 @@ def test_training_a_new_field_drops_the_renders_cached_for_the_older_one(
     _render(capture, manager)
     newest = capture.field_models.first()
     assert set(FrameRender.objects.filter(frame__capture=capture).values_list("field_model", flat=True)) == {newest.pk}
+
+
+def test_a_training_asked_to_render_after_queues_the_label_render(scene, manager):
+    from annotate.services.training import start_training
+    from annotate.tasks import train_field_task
+
+    capture, _ = scene
+    job = start_training(capture=capture, user=manager, preset="grid-fast", render_after=True)
+    train_field_task(job.id)
+    job = Job.objects.get(pk=job.pk)
+    assert job.status == "succeeded", job.error
+    render = Job.objects.get(pk=job.result["render"]["job"])
+    assert (render.kind, render.target, render.created_by) == ("render", f"capture:{capture.pk}", manager)
+    render_labels_task(render.id)
+    render.refresh_from_db()
+    assert render.status == "succeeded", render.error
+    assert FrameLabel.objects.filter(frame__capture=capture).count() == capture.frames.count()
+
+
+def test_render_after_training_without_objects_says_why_nothing_was_queued(project, manager, tmp_path):
+    from annotate.services.training import start_training
+    from annotate.tasks import train_field_task
+
+    capture, _ = exact_scene_capture(project, manager, tmp_path)
+    capture.scene_objects.all().delete()
+    job = start_training(capture=capture, user=manager, preset="grid-fast", render_after=True)
+    train_field_task(job.id)
+    job = Job.objects.get(pk=job.pk)
+    assert job.status == "succeeded", job.error
+    assert job.result["render"]["job"] is None and "no objects" in job.result["render"]["reason"]
+    assert not Job.objects.filter(project=capture.project, kind="render").exists()

@@ -51,7 +51,7 @@ def demo(transactional_db, shared_media_root, live_server, request):
 
     from annotate.models import Capture, Project
 
-    call_command("load_demo", frames=12, width=96, height=72, train=False, stdout=open(os.devnull, "w"))
+    call_command("load_demo", frames=12, width=96, height=72, train=False, objects=False, stdout=open(os.devnull, "w"))
     worker = request.getfixturevalue("celery_worker_process")
     project = Project.objects.get(name="Demo")
     capture = Capture.objects.get(project=project)

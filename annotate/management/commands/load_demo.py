@@ -29,8 +29,13 @@ class Command(BaseCommand):
             "--no-train", dest="train", action="store_false",
             help="Do not queue the training of the demo capture's radiance field.",
         )
+        parser.add_argument(
+            "--no-objects", dest="objects", action="store_false",
+            help="Leave the demo capture without objects (by default its five objects are boxed, as an "
+                 "annotator would place them, and their labels render once the field is trained).",
+        )
 
-    def handle(self, *args, frames, width, height, train, **options):
+    def handle(self, *args, frames, width, height, train, objects, **options):
         users = {name: self._user(name) for name in DEMO_USERS}
         project = Project.objects.filter(name=DEMO_PROJECT).first()
         if project is None:
@@ -42,20 +47,37 @@ class Command(BaseCommand):
             set_membership(project=project, username=name, role=role)
         if not project.captures.filter(status=CaptureStatus.READY).exists():
             self._import_capture(project, users["demo-manager"], frames, width, height)
+        capture = project.captures.filter(status=CaptureStatus.READY).first()
+        if objects and not capture.scene_objects.exists():
+            self._place_objects(capture, users["demo-annotator"])
         if train:
-            self._start_training(project, users["demo-manager"])
+            self._start_training(capture, users["demo-manager"], render_after=objects)
         self.stdout.write(self.style.SUCCESS(f"Demo project {DEMO_PROJECT!r} is ready."))
         for name, role in DEMO_USERS.items():
             self.stdout.write(f"  {role:<9} user: {name}  password: {DEMO_PASSWORD}")
 
-    def _start_training(self, project, user) -> None:
+    def _start_training(self, capture, user, *, render_after: bool) -> None:
         from annotate.services.training import current_field, start_training
 
-        capture = project.captures.filter(status=CaptureStatus.READY).first()
         if current_field(capture) is not None or capture.project.jobs.filter(kind="train", status__in=["queued", "running"]).exists():
             return
-        job = start_training(capture=capture, user=user)
-        self.stdout.write(f"Queued the training of capture {capture.pk}'s radiance field (job {job.pk}); the worker runs it.")
+        job = start_training(capture=capture, user=user, render_after=render_after)
+        then = "; its labels render next" if render_after else ""
+        self.stdout.write(f"Queued the training of capture {capture.pk}'s radiance field (job {job.pk}){then}; the worker runs it.")
+
+    def _place_objects(self, capture, user) -> None:
+        """Box the scene's objects where the generator put them, as an annotator would."""
+        from nerf_labeling.synthetic import default_scene
+
+        from annotate.services.scene_objects import import_objects
+
+        boxes = [
+            {"instance_id": obj.instance_id, "class": obj.class_name, "size": list(obj.size),
+             "center": obj.object_to_world[:3, 3].tolist(), "rotation": obj.object_to_world[:3, :3].tolist()}
+            for obj in default_scene().objects
+        ]
+        import_objects(capture=capture, user=user, data={"objects": boxes})
+        self.stdout.write(f"Placed {len(boxes)} boxes in capture {capture.pk}.")
 
     def _user(self, username: str):
         user, created = get_user_model().objects.get_or_create(username=username)
