@@ -41,6 +41,9 @@ class ObjectWriteSerializer(serializers.Serializer):
 class TrainRequestSerializer(serializers.Serializer):
     preset = serializers.CharField(required=False, default=training_services.DEFAULT_PRESET)
     seed = serializers.IntegerField(required=False, default=0)
+    render_after = serializers.BooleanField(
+        required=False, default=False, help_text="Queue the render of every frame's labels once training succeeds."
+    )
 
 
 class NerfBackendsView(APIView):

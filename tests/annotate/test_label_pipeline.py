@@ -189,12 +189,15 @@ def test_training_a_new_field_drops_the_renders_cached_for_the_older_one(
     assert set(FrameRender.objects.filter(frame__capture=capture).values_list("field_model", flat=True)) == {newest.pk}
 
 
-def test_a_training_asked_to_render_after_queues_the_label_render(scene, manager):
-    from annotate.services.training import start_training
+def test_a_training_asked_to_render_after_queues_the_label_render(scene, manager, manager_api):
     from annotate.tasks import train_field_task
 
     capture, _ = scene
-    job = start_training(capture=capture, user=manager, preset="grid-fast", render_after=True)
+    response = manager_api.post(
+        f"/api/captures/{capture.pk}/train/", {"preset": "grid-fast", "render_after": True}, format="json"
+    )
+    assert response.status_code == 202, response.json()
+    job = Job.objects.get(pk=response.json()["id"])
     train_field_task(job.id)
     job = Job.objects.get(pk=job.pk)
     assert job.status == "succeeded", job.error

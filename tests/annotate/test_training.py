@@ -97,3 +97,14 @@ def test_the_preset_catalog_matches_the_library_registry():
 
     preset("grid-fast")  # loads every backend's presets
     assert set(PRESET_CATALOG) == set(PRESETS)
+
+
+def test_train_nerf_command_queues_a_training_that_renders_after(capture):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("train_nerf", capture.pk, "--preset", "grid-fast", "--render-after", stdout=out)
+    job = Job.objects.get(pk=int(out.getvalue().strip()))
+    assert (job.kind, job.params["preset"], job.params["render_after"]) == ("train", "grid-fast", True)

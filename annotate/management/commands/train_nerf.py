@@ -22,13 +22,18 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--user", default=None)
         parser.add_argument("--wait", action="store_true", help="Block with a progress bar until training ends.")
+        parser.add_argument(
+            "--render-after", action="store_true", help="Queue the render of every frame's labels once training succeeds."
+        )
 
-    def handle(self, *args, capture_id, preset, backend, seed, user, wait, **options):
+    def handle(self, *args, capture_id, preset, backend, seed, user, wait, render_after, **options):
         if backend and PRESET_CATALOG[preset]["backend"] != backend:
             raise CommandError(f"Preset {preset!r} uses backend {PRESET_CATALOG[preset]['backend']!r}, not {backend!r}.")
         capture = capture_by_id(capture_id)
         try:
-            job = start_training(capture=capture, user=user_by_name(user), preset=preset, seed=seed)
+            job = start_training(
+                capture=capture, user=user_by_name(user), preset=preset, seed=seed, render_after=render_after
+            )
         except UserFacingError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(str(job.pk))
