@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.files import File
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from annotate.models import Capture, CaptureStatus, LabelClass, Project, Role
@@ -48,6 +48,8 @@ class Command(BaseCommand):
         if not project.captures.filter(status=CaptureStatus.READY).exists():
             self._import_capture(project, users["demo-manager"], frames, width, height)
         capture = project.captures.filter(status=CaptureStatus.READY).first()
+        if capture is None:
+            raise CommandError(f"The demo capture did not ingest; its job's error says why: /api/projects/{project.pk}/jobs/")
         if objects and not capture.scene_objects.exists():
             self._place_objects(capture, users["demo-annotator"])
         if train:
