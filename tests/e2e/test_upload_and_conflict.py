@@ -34,13 +34,18 @@ def test_upload_capture_with_progress_and_ingest(app_page, demo, capture_zip):
     app_page.shot("project-uploaded")
 
 
-def test_autosave_conflict_shows_theirs_and_keeps_mine(app_page, demo):
+def add_box_as_annotator(app_page, demo):
+    """Open the demo scene as the annotator and add a box: ``(page, the new object's id)``."""
     page = app_page.page
     app_page.login("demo-annotator", f"/app/captures/{demo['capture']}/scene")
     page.wait_for_selector("text=12 cameras")
     page.get_by_role("button", name="Add box").click()
     page.wait_for_selector(".inspector")
-    object_id = int(page.get_attribute(".inspector", "data-object"))
+    return page, int(page.get_attribute(".inspector", "data-object"))
+
+
+def test_autosave_conflict_shows_theirs_and_keeps_mine(app_page, demo):
+    page, object_id = add_box_as_annotator(app_page, demo)
     page.wait_for_function("() => document.querySelector('[data-save-state]').dataset.saveState === 'saved'")
     theirs = app_page.api("PATCH", f"/api/objects/{object_id}/", {"version": 1, "size": [2.0, 0.5, 0.5]})
     assert theirs["status"] == 200 and theirs["body"]["version"] == 2
@@ -65,12 +70,7 @@ def test_autosave_conflict_shows_theirs_and_keeps_mine(app_page, demo):
 def test_mesh_upload_shows_the_mesh_and_offers_refine(app_page, demo, tmp_path):
     mesh = tmp_path / "cube.obj"
     mesh.write_text(CUBE_OBJ)
-    page = app_page.page
-    app_page.login("demo-annotator", f"/app/captures/{demo['capture']}/scene")
-    page.wait_for_selector("text=12 cameras")
-    page.get_by_role("button", name="Add box").click()
-    page.wait_for_selector(".inspector")
-    object_id = int(page.get_attribute(".inspector", "data-object"))
+    page, object_id = add_box_as_annotator(app_page, demo)
     page.set_input_files(".inspector input[type=file]", str(mesh))
     expect(page.locator(".inspector h3")).to_contain_text("mesh")
     page.wait_for_function(
