@@ -27,5 +27,18 @@ class ConflictError(UserFacingError):
         self.current = current or {}
 
 
+class ServiceUnavailableError(UserFacingError):
+    """A service the platform needs (the task queue) cannot be reached; trying again later may work."""
+
+    status_code = 503
+
+
 class JobCancelled(Exception):
     """Raised inside a running job when a user asked to cancel it."""
+
+
+class JobNoLongerOwned(Exception):
+    """Raised inside a running job whose row was failed, cancelled or taken over by a newer attempt.
+
+    The worker must stop and write nothing more: the row already tells the user what happened.
+    """

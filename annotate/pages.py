@@ -11,6 +11,7 @@ from django.urls import path
 from annotate import selectors
 from annotate.errors import UserFacingError
 from annotate.services import captures as capture_services
+from annotate.uploads import limits_uploads
 
 
 @login_required
@@ -18,6 +19,7 @@ def project_list(request):
     return render(request, "annotate/project_list.html", {"projects": selectors.projects_for(request.user)})
 
 
+@limits_uploads("RAYLABEL_MAX_UPLOAD_BYTES")
 @login_required
 def project_detail(request, project_id: int):
     project = selectors.project_for(request.user, project_id)

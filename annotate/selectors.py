@@ -53,6 +53,21 @@ def job_for(user, job_id: int) -> Job:
     return job
 
 
+def job_to_cancel(user, job_id: int) -> Job:
+    """The job if ``user`` may cancel it: whoever started it, or any manager of its project.
+
+    An annotator must not be able to stop a manager's active-learning round or a colleague's training.
+    """
+    job = job_for(user, job_id)
+    if job.created_by_id == user.pk or role_in(job.project, user) == Role.MANAGER:
+        return job
+    starter = job.created_by.username if job.created_by_id else "the platform"
+    raise PermissionDeniedError(
+        f"Job {job.pk} ({job.get_kind_display().lower()}) was started by {starter}; only they or a "
+        "manager of this project can cancel it."
+    )
+
+
 def frames_of(capture: Capture, *, review_status: str | None = None) -> QuerySet[Frame]:
     frames = capture.frames.all()
     if review_status:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -51,14 +52,18 @@ class SegmentationModel:
         return cls(config, network, 0)
 
     def fit(
-        self, images: np.ndarray, masks: np.ndarray, *, steps: int, from_scratch: bool = False
+        self, images: np.ndarray, masks: np.ndarray, *, steps: int, from_scratch: bool = False,
+        on_step: Callable[[int, int], None] | None = None,
     ) -> "SegmentationModel":
         """A new model (version + 1) trained for ``steps`` minibatches, continuing from these weights
-        (ActiveAnno3D's continuous training) or, with ``from_scratch``, from fresh ones."""
+        (ActiveAnno3D's continuous training) or, with ``from_scratch``, from fresh ones.
+
+        ``on_step(done, steps)`` is called after every step, so a caller can report progress (a job's
+        heartbeat) or stop the training by raising."""
         start = SegmentationModel.untrained(self.config) if from_scratch else self
         network = copy.deepcopy(start.network)
         version = self.model_version + 1
-        _train(network, images, masks, self.config, steps, seed=(self.config.seed, version))
+        _train(network, images, masks, self.config, steps, seed=(self.config.seed, version), on_step=on_step)
         return SegmentationModel(self.config, network, version)
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
@@ -66,15 +71,22 @@ class SegmentationModel:
         self.network.eval()
         return self._batched(images, lambda x: torch.softmax(self.network(x), dim=1))
 
-    def predict_mc(self, images: np.ndarray, passes: int) -> np.ndarray:
-        """(T, N, C, H, W) float32 probabilities of ``passes`` forward passes with dropout on (seeded)."""
+    def predict_mc(
+        self, images: np.ndarray, passes: int, *, on_pass: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """(T, N, C, H, W) float32 probabilities of ``passes`` forward passes with dropout on (seeded).
+
+        ``on_pass(done, passes)`` is called after every pass (progress reports)."""
         self.network.train()
         try:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.config.seed + 7919 * self.model_version)
-                return np.stack([
-                    self._batched(images, lambda x: torch.softmax(self.network(x), dim=1)) for _ in range(passes)
-                ])
+                results = []
+                for done in range(1, passes + 1):
+                    results.append(self._batched(images, lambda x: torch.softmax(self.network(x), dim=1)))
+                    if on_pass is not None:
+                        on_pass(done, passes)
+                return np.stack(results)
         finally:
             self.network.eval()
 
@@ -127,7 +139,10 @@ def images_to_tensor(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 255.0
 
 
-def _train(network: TinyUNet, images, masks, config: SegmentationModelConfig, steps: int, seed) -> None:
+def _train(
+    network: TinyUNet, images, masks, config: SegmentationModelConfig, steps: int, seed,
+    on_step: Callable[[int, int], None] | None = None,
+) -> None:
     check_ndim("masks", masks, 3, "(N, H, W)")
     if len(images) != len(masks) or len(images) == 0:
         raise ValueError("fit needs at least one image and one mask per image")
@@ -138,10 +153,12 @@ def _train(network: TinyUNet, images, masks, config: SegmentationModelConfig, st
     network.train()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(np.random.default_rng(seed).integers(2**31)))
-        for _ in range(steps):
+        for done in range(1, steps + 1):
             batch = torch.from_numpy(order.choice(len(x), size=min(config.batch_size, len(x)), replace=False))
             loss = F.cross_entropy(network(x[batch]), y[batch], ignore_index=config.ignore_index)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if on_step is not None:
+                on_step(done, steps)
     network.eval()

@@ -1,6 +1,8 @@
 """One JSON error shape for every API failure: ``{"error": message, "detail": ...}``."""
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -16,6 +18,10 @@ def exception_handler(exc, context):
         if isinstance(exc, ConflictError) and exc.current:
             body["current"] = exc.current
         return Response(body, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"error": _too_big_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return Response({"error": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None:
         detail = response.data
@@ -26,6 +32,14 @@ def exception_handler(exc, context):
     return Response(
         {"error": "Internal error: the server could not complete the request. It has been logged."},
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def _too_big_message() -> str:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return (
+        f"The request body is larger than the limit of {limit} bytes ({limit / 1024**2:.1f} MiB); "
+        "send less data per request, or upload large data as a file."
     )
 
 

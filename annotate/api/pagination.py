@@ -1,6 +1,8 @@
 """Limit/offset pagination for plain APIViews."""
 from rest_framework.pagination import LimitOffsetPagination
 
+from annotate.api.serializers import PaginationQuerySerializer, validated_query
+
 
 class Pagination(LimitOffsetPagination):
     default_limit = 100
@@ -8,6 +10,7 @@ class Pagination(LimitOffsetPagination):
 
 
 def paginate(request, queryset, serializer_class, *, context=None):
+    validated_query(PaginationQuerySerializer, request)  # an offset past bigint would crash the query
     paginator = Pagination()
     page = paginator.paginate_queryset(queryset, request)
     serializer = serializer_class(page, many=True, context={"request": request, **(context or {})})

@@ -7,7 +7,9 @@ from rest_framework.views import APIView
 
 from annotate import selectors
 from annotate.api.pagination import paginate
-from annotate.api.serializers import FrameSerializer, JobSerializer
+from annotate.api.serializers import (
+    INTEGER_MAX, FrameSerializer, JobSerializer, PaginationQuerySerializer, count_field, id_field,
+)
 from annotate.errors import NotFoundError, UserFacingError
 from annotate.models import ActiveLearningRound, Batch
 from annotate.services import active_learning as al_services
@@ -23,9 +25,9 @@ class ReviewSerializer(serializers.Serializer):
 
 class BatchCreateSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, default="")
-    frames = serializers.ListField(child=serializers.IntegerField(), required=False)
-    al_round = serializers.IntegerField(required=False)
-    size = serializers.IntegerField(required=False, min_value=1)
+    frames = serializers.ListField(child=id_field(), required=False)
+    al_round = id_field(required=False)
+    size = count_field(required=False)
     assignees = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
 
@@ -33,10 +35,27 @@ class AssignSerializer(serializers.Serializer):
     assignees = serializers.ListField(child=serializers.CharField())
 
 
+class ExportOptionsSerializer(serializers.Serializer):
+    """The options of an export; the format checks their values (a KITTI type is one word, ...)."""
+
+    coco_masks = serializers.CharField(required=False, help_text="How COCO writes masks: rle or polygon.")
+    include_depth = serializers.BooleanField(required=False)
+    kitti_types = serializers.DictField(
+        child=serializers.CharField(max_length=50), required=False,
+        help_text="KITTI type per class name, e.g. {\"mug\": \"Misc\"}.",
+    )
+    name = serializers.CharField(required=False, max_length=200)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and (unknown := sorted(set(data) - set(self.fields))):
+            raise serializers.ValidationError(f"unknown export options {unknown}; known options: {sorted(self.fields)}")
+        return super().to_internal_value(data)
+
+
 class ExportRequestSerializer(serializers.Serializer):
     format = serializers.CharField()
     frames = serializers.CharField(required=False, default="all")
-    options = serializers.DictField(required=False, default=dict)
+    options = ExportOptionsSerializer(required=False, default=dict)
 
 
 class FrameReviewView(APIView):
@@ -136,7 +155,7 @@ class ExportFormatsView(APIView):
 
 
 class ExportListView(APIView):
-    @extend_schema(responses=JobSerializer(many=True))
+    @extend_schema(parameters=[PaginationQuerySerializer], responses=JobSerializer(many=True))
     def get(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id)
         jobs = project.jobs.filter(kind="export").select_related("created_by", "export")
@@ -158,9 +177,9 @@ class ExportListView(APIView):
 
 class RoundRequestSerializer(serializers.Serializer):
     method = serializers.ChoiceField(list(al_services.METHODS), default="auto")
-    batch_size = serializers.IntegerField(min_value=1, default=10)
+    batch_size = serializers.IntegerField(min_value=1, max_value=INTEGER_MAX, default=10)
     from_scratch = serializers.BooleanField(default=False)
-    seed = serializers.IntegerField(default=0)
+    seed = serializers.IntegerField(min_value=0, max_value=2**32 - 1, default=0)
     train_steps = serializers.IntegerField(min_value=1, max_value=10000, default=al_services.TRAIN_STEPS)
 
 
@@ -192,6 +211,7 @@ class RoundDetailView(APIView):
 
 class CocoCheckView(APIView):
     parser_classes = [MultiPartParser]
+    upload_limit_setting = "RAYLABEL_MAX_REFERENCE_BYTES"  # enforced while the body streams (annotate/uploads.py)
 
     @extend_schema(
         request=inline_serializer("CocoCheckUpload", {"file": serializers.FileField()}),

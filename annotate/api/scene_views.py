@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate import selectors
-from annotate.api.serializers import JobSerializer
+from annotate.api.serializers import INTEGER_MAX, JobSerializer, ObjectDeleteQuerySerializer, id_field, validated_query
 from annotate.api.files import file_response
 from annotate.errors import NotFoundError, UserFacingError
 from annotate.models import FieldModel, SceneObject
@@ -28,19 +28,26 @@ ObjectSchema = inline_serializer("SceneObject", {
 
 
 class ObjectWriteSerializer(serializers.Serializer):
-    label_class = serializers.IntegerField(required=False)
+    label_class = id_field(required=False)
     center = serializers.ListField(child=serializers.FloatField(), min_length=3, max_length=3, required=False)
     size = serializers.ListField(child=serializers.FloatField(), min_length=3, max_length=3, required=False)
     rotation = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField(), min_length=3, max_length=3),
         min_length=3, max_length=3, required=False,
     )
-    version = serializers.IntegerField(required=False, help_text="The version you edited (PATCH).")
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=INTEGER_MAX, help_text="The version you edited (PATCH)."
+    )
+
+
+class MeshUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The mesh: OBJ, PLY, STL or GLB.")
+    version = serializers.IntegerField(min_value=1, max_value=INTEGER_MAX, help_text="The version you edited.")
 
 
 class TrainRequestSerializer(serializers.Serializer):
     preset = serializers.CharField(required=False, default=training_services.DEFAULT_PRESET)
-    seed = serializers.IntegerField(required=False, default=0)
+    seed = serializers.IntegerField(required=False, min_value=0, max_value=2**32 - 1, default=0)
     render_after = serializers.BooleanField(
         required=False, default=False, help_text="Queue the render of every frame's labels once training succeeds."
     )
@@ -144,15 +151,17 @@ class ObjectDetailView(APIView):
         obj = object_services.update_object(obj=obj, user=request.user, version=version, **changes)
         return Response(object_services.object_payload(obj))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(parameters=[ObjectDeleteQuerySerializer], responses={204: None})
     def delete(self, request, object_id: int):
         obj = _object_for(request.user, object_id)
-        object_services.delete_object(obj=obj, version=request.query_params.get("version"))
+        query = validated_query(ObjectDeleteQuerySerializer, request)
+        object_services.delete_object(obj=obj, version=query["version"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ObjectMeshView(APIView):
     parser_classes = [MultiPartParser, JSONParser]
+    upload_limit_setting = "RAYLABEL_MAX_MESH_BYTES"  # enforced while the body streams (annotate/uploads.py)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, object_id: int):
@@ -161,16 +170,16 @@ class ObjectMeshView(APIView):
             raise NotFoundError(f"Object {obj.instance_id} has no mesh.")
         return file_response(obj.mesh_file)
 
-    @extend_schema(
-        request=inline_serializer("MeshUpload", {"file": serializers.FileField(), "version": serializers.IntegerField()}),
-        responses=ObjectSchema,
-    )
+    @extend_schema(request=MeshUploadSerializer, responses=ObjectSchema)
     def post(self, request, object_id: int):
         obj = _object_for(request.user, object_id)
-        upload = request.FILES.get("file")
-        if upload is None:
+        if "file" not in request.FILES:
             raise UserFacingError("Attach the mesh file as 'file'.")
-        obj = object_services.attach_mesh(obj=obj, user=request.user, version=request.data.get("version"), upload=upload)
+        body = MeshUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        obj = object_services.attach_mesh(
+            obj=obj, user=request.user, version=body.validated_data["version"], upload=body.validated_data["file"]
+        )
         return Response(object_services.object_payload(obj))
 
 

@@ -2,7 +2,29 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from annotate.models import Capture, Frame, Job, LabelClass, Membership, Project
+from annotate.models import Capture, Frame, Job, JobKind, LabelClass, Membership, Project
+from annotate.models.captures import ReviewStatus
+
+INTEGER_MAX = 2**31 - 1  # PostgreSQL ``integer``: counts, sizes, versions
+ID_MAX = 2**63 - 1  # PostgreSQL ``bigint``: row ids
+COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """A row id: a larger number is refused here rather than overflowing the database's bigint."""
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
+
+
+def count_field(**kwargs) -> serializers.IntegerField:
+    """A count or size stored in (or compared with) an ``integer`` column."""
+    return serializers.IntegerField(min_value=1, max_value=INTEGER_MAX, **kwargs)
+
+
+def validated_query(serializer_class, request) -> dict:
+    """The request's query parameters as ``serializer_class`` validates them (a 400 naming the bad one)."""
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -34,6 +56,11 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class LabelClassSerializer(serializers.ModelSerializer):
+    color = serializers.RegexField(
+        COLOR_PATTERN, required=False, help_text="Display colour as #rrggbb.",
+        error_messages={"invalid": "A color is # and six hex digits (#rrggbb)."},
+    )
+
     class Meta:
         model = LabelClass
         fields = ["id", "name", "class_id", "color", "kitti_type"]
@@ -100,3 +127,28 @@ class FrameSerializer(serializers.ModelSerializer):
 
     def get_labels_url(self, frame) -> str:
         return reverse("api:frame-labels", args=[frame.pk])
+
+
+class PaginationQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, help_text="Rows per page (at most 1000 are returned)."
+    )
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=ID_MAX, help_text="Rows to skip.")
+
+
+class FrameListQuerySerializer(serializers.Serializer):
+    review_status = serializers.ChoiceField(ReviewStatus.choices, required=False, error_messages={
+        "invalid_choice": f"{{input!r}} is not a review status; choose one of {', '.join(ReviewStatus.values)}."})
+    batch = id_field(required=False, help_text="Only frames of this batch.")
+    max_confidence = serializers.FloatField(required=False, help_text="Only frames whose label confidence is below this.")
+
+
+class JobListQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(JobKind.choices, required=False, error_messages={
+        "invalid_choice": f"{{input!r}} is not a job kind; choose one of {', '.join(JobKind.values)}."})
+
+
+class ObjectDeleteQuerySerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, max_value=INTEGER_MAX, help_text="The version you are deleting; an older one is a 409."
+    )

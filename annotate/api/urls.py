@@ -1,12 +1,11 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
-from annotate.api import queue_views, scene_views, views
+from annotate.api import queue_views, scene_views, token_views, views
 
 app_name = "api"
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", token_views.ObtainTokenView.as_view(), name="token"),
     path("me/", views.MeView.as_view(), name="me"),
     path("projects/", views.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:project_id>/", views.ProjectDetailView.as_view(), name="project-detail"),

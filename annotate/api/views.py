@@ -17,6 +17,7 @@ from annotate.api.pagination import paginate
 from annotate.errors import NotFoundError, UserFacingError
 from annotate.models import Membership
 from annotate.services import captures as capture_services
+from annotate.services import exports as export_services
 from annotate.services import jobs as job_services
 from annotate.services import projects as project_services
 
@@ -38,7 +39,7 @@ class MeView(APIView):
 
 
 class ProjectListView(APIView):
-    @extend_schema(responses=s.ProjectSerializer(many=True))
+    @extend_schema(parameters=[s.PaginationQuerySerializer], responses=s.ProjectSerializer(many=True))
     def get(self, request):
         projects = selectors.projects_for(request.user)
         return paginate(request, projects, s.ProjectSerializer, context={"roles": _roles(request.user)})
@@ -116,8 +117,9 @@ class LabelClassDetailView(APIView):
 
 class CaptureListView(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    upload_limit_setting = "RAYLABEL_MAX_UPLOAD_BYTES"  # enforced while the body streams (annotate/uploads.py)
 
-    @extend_schema(responses=s.CaptureSerializer(many=True))
+    @extend_schema(parameters=[s.PaginationQuerySerializer], responses=s.CaptureSerializer(many=True))
     def get(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id)
         captures = project.captures.annotate(frame_count=Count("frames"))
@@ -159,23 +161,23 @@ class CaptureDetailView(APIView):
 class CaptureIngestView(APIView):
     @extend_schema(request=None, responses={202: s.JobSerializer})
     def post(self, request, capture_id: int):
-        capture = selectors.capture_for(request.user, capture_id)
+        capture = selectors.capture_for(request.user, capture_id, manager=True)
         job = capture_services.restart_ingest(capture=capture, user=request.user)
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class FrameListView(APIView):
-    @extend_schema(responses=s.FrameSerializer(many=True))
+    @extend_schema(
+        parameters=[s.FrameListQuerySerializer, s.PaginationQuerySerializer], responses=s.FrameSerializer(many=True)
+    )
     def get(self, request, capture_id: int):
         capture = selectors.capture_for(request.user, capture_id)
-        frames = selectors.frames_of(capture, review_status=request.query_params.get("review_status"))
-        if batch := request.query_params.get("batch"):
+        query = s.validated_query(s.FrameListQuerySerializer, request)
+        frames = selectors.frames_of(capture, review_status=query.get("review_status"))
+        if (batch := query.get("batch")) is not None:
             frames = frames.filter(batch_items__batch_id=batch)
-        if (max_confidence := request.query_params.get("max_confidence")) is not None:
-            try:
-                frames = frames.filter(labels__confidence__lt=float(max_confidence))
-            except ValueError:
-                raise UserFacingError(f"max_confidence must be a number, got {max_confidence!r}.") from None
+        if (max_confidence := query.get("max_confidence")) is not None:
+            frames = frames.filter(labels__confidence__lt=max_confidence)
         frames = frames.select_related("labels")
         return paginate(request, frames, s.FrameSerializer)
 
@@ -199,12 +201,15 @@ class FrameThumbnailView(APIView):
 
 
 class JobListView(APIView):
-    @extend_schema(responses=s.JobSerializer(many=True))
+    @extend_schema(
+        parameters=[s.JobListQuerySerializer, s.PaginationQuerySerializer], responses=s.JobSerializer(many=True)
+    )
     def get(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id)
+        query = s.validated_query(s.JobListQuerySerializer, request)
         job_services.expire_stale_jobs()
         jobs = project.jobs.select_related("created_by")
-        if kind := request.query_params.get("kind"):
+        if kind := query.get("kind"):
             jobs = jobs.filter(kind=kind)
         return paginate(request, jobs, s.JobSerializer)
 
@@ -219,7 +224,7 @@ class JobDetailView(APIView):
 class JobCancelView(APIView):
     @extend_schema(request=None, responses={202: s.JobSerializer})
     def post(self, request, job_id: int):
-        job = job_services.cancel_job(job=selectors.job_for(request.user, job_id))
+        job = job_services.cancel_job(job=selectors.job_to_cancel(request.user, job_id))
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -229,4 +234,4 @@ class JobDownloadView(APIView):
         job = selectors.job_for(request.user, job_id)
         if not job.artifact:
             raise NotFoundError(f"Job {job_id} has no file to download ({job.status}).")
-        return file_response(job.artifact, filename=job.artifact.name.rsplit("/", 1)[-1])
+        return file_response(job.artifact, filename=export_services.export_download_name(job))

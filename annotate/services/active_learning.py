@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image
 
@@ -88,16 +89,19 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
         raise UserFacingError("No unreviewed frames to rank.")
     batch_size = min(int(params["batch_size"]), len(pool))
     reporter.progress(0.05, f"Loading {len(pool)} pool frames and {len(labelled)} labelled frames", force=True)
-    pool_images = np.stack([_small_image(f) for f in pool])
-    labelled_images = np.stack([_small_image(f) for f in labelled]) if labelled else np.zeros((0, *pool_images.shape[1:]), np.uint8)
+    pool_images = _load_small_images(pool, reporter, start=0.05, end=0.15, what="pool frame")
+    labelled_images = (_load_small_images(labelled, reporter, start=0.15, end=0.2, what="labelled frame")
+                       if labelled else np.zeros((0, *pool_images.shape[1:]), np.uint8))
 
     reporter.progress(0.2, "Updating the scoring model", force=True)
     model, model_row, quality = _updated_model(
-        project, labelled, labelled_images, from_scratch=params["from_scratch"], steps=params["train_steps"]
+        project, labelled, labelled_images, from_scratch=params["from_scratch"], steps=params["train_steps"],
+        reporter=reporter,
     )
 
     reporter.progress(0.5, "Estimating the pool's redundancy", force=True)
     features = model.features(pool_images)
+    reporter.progress(0.55, "Estimating the pool's redundancy", force=True)
     redundancy = estimate_redundancy(
         features, rng, sequence_ids=np.array([f.capture_id for f in pool]), positions=np.array([f.index for f in pool])
     )
@@ -114,19 +118,36 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
     reporter.progress(0.6, f"Scoring {len(pool)} frames with {method}", force=True)
     acquisition = make_acquisition(method, rng=rng) if method == "random" else make_acquisition(method)
     needs = acquisition.needs if labelled else acquisition.needs - {"labelled_features"}
-    inputs = gather_inputs(model, pool_images, needs, labelled_images=labelled_images, mc_passes=MC_PASSES)
+    inputs = gather_inputs(
+        model, pool_images, needs, labelled_images=labelled_images, mc_passes=MC_PASSES,
+        on_progress=lambda done: reporter.progress(0.6 + 0.25 * done, f"Scoring {len(pool)} frames with {method}"),
+    )
     selection = acquisition.select(inputs, batch_size)
     all_scores = acquisition.score(inputs) if hasattr(acquisition, "score") else None
     reporter.progress(0.9, "Saving the ranking", force=True)
-    al_round = _save_round(job, project, params, method, reason, redundancy, model_row, quality, pool, selection, all_scores)
+    al_round = _save_round(job, reporter, project, params, method, reason, redundancy, model_row, quality, pool,
+                           selection, all_scores)
     return {"round": al_round.pk, "method": method, "reason": reason, "redundancy": redundancy.score,
             "picked": len(selection), "model_version": model.version, **quality}
 
 
+def _load_small_images(frames: list[Frame], reporter: JobReporter, *, start: float, end: float, what: str):
+    """(N, H, W, 3) uint8 frames at model size, reporting (and so heartbeating) while a big pool loads."""
+    images = []
+    for done, frame in enumerate(frames, start=1):
+        images.append(_small_image(frame))
+        reporter.progress(start + (end - start) * done / len(frames), f"Loaded {what} {done} of {len(frames)}")
+    return np.stack(images)
+
+
 def _updated_model(
-    project: Project, labelled: list[Frame], labelled_images: np.ndarray, *, from_scratch: bool, steps: int
+    project: Project, labelled: list[Frame], labelled_images: np.ndarray, *, from_scratch: bool, steps: int,
+    reporter: JobReporter,
 ):
-    """The model for this round: the last one, trained further on the labelled frames (or from scratch)."""
+    """The model for this round: the last one, trained further on the labelled frames (or from scratch).
+
+    Every training step reports progress, which is the job's heartbeat and where a cancel or a lost job
+    stops the training."""
     from active.metrics import confusion_matrix, mean_iou
     from active.models.segmentation_model import SegmentationModel, SegmentationModelConfig
 
@@ -145,21 +166,37 @@ def _updated_model(
     if not labelled:
         return model, None, {"labelled_frames": 0}
     masks = np.stack([_small_mask(f) for f in labelled])
-    model = model.fit(labelled_images, masks, steps=steps, from_scratch=from_scratch)
+    model = model.fit(
+        labelled_images, masks, steps=steps, from_scratch=from_scratch,
+        on_step=lambda done, total: reporter.progress(
+            0.2 + 0.3 * done / total, f"Training the scoring model: step {done} of {total}"),
+    )
     predicted = model.predict_proba(labelled_images).argmax(axis=1)
     quality = {"labelled_frames": len(labelled),
                "train_miou": round(float(mean_iou(confusion_matrix(masks, predicted, n_classes))), 4)}
-    row = ScoringModel.objects.create(
-        project=project, version=model.model_version, metrics=quality,
-        weights=ContentFile(model.to_bytes(), name=f"model-v{model.model_version}.pt"),
-    )
+    reporter.ensure_owned()  # a round failed meanwhile must not add a model version
+    weights_key = default_storage.save(scoring_model_key(project, model.model_version), ContentFile(model.to_bytes()))
+    try:
+        row = ScoringModel.objects.create(
+            project=project, version=model.model_version, metrics=quality, weights=weights_key
+        )
+    except BaseException:
+        default_storage.delete(weights_key)
+        raise
     return model, row, quality
 
 
-def _save_round(job, project, params, method, reason, redundancy, model_row, quality, pool, selection, all_scores):
+def scoring_model_key(project: Project, version: int) -> str:
+    """Where a scoring model's weights are stored: under the project, from ids only."""
+    return f"scoring-models/{project.pk}/model-v{int(version)}.pt"
+
+
+def _save_round(job, reporter, project, params, method, reason, redundancy, model_row, quality, pool, selection,
+                all_scores):
     picked = {int(index): (rank, float(score), text) for rank, (index, score, text) in
               enumerate(zip(selection.indices, selection.scores, selection.reasons), start=1)}
     with transaction.atomic():
+        reporter.ensure_owned()  # locks the job row: no round is saved for a job failed or taken over
         ActiveLearningRound.objects.filter(job=job).delete()  # a rerun of the job replaces its round
         al_round = ActiveLearningRound.objects.create(
             project=project, job=job, requested_method=params["method"], method=method, reason=reason,

@@ -19,9 +19,13 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image
 
-from annotate.errors import UserFacingError
+from annotate.errors import ConflictError, ServiceUnavailableError, UserFacingError
 from annotate.models import Capture, CaptureStatus, Frame, Job, JobKind, Project
+from annotate.scratch import scratch_dir, sweep_stale_scratch
 from annotate.services.jobs import JobReporter, start_job
+
+#: Pillow's format name -> the suffix a frame image of that format is stored (and served) under
+IMAGE_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp", "TIFF": ".tif"}
 
 
 def _human_bytes(count: int) -> str:
@@ -68,6 +72,12 @@ def create_capture(*, project: Project, user, name: str, archive: File) -> tuple
                 params={"capture_id": capture.pk},
                 task=ingest_capture_task,
             )
+    except ServiceUnavailableError as error:
+        # The capture and its archive are committed; only the queue is down. Keep the upload so the
+        # ingest can be started again without uploading it twice.
+        raise ServiceUnavailableError(
+            f"{error} The upload is kept as capture {capture.pk}: start its ingest again once the queue is back."
+        ) from error
     except Exception:
         if stored_name:
             default_storage.delete(stored_name)
@@ -76,9 +86,16 @@ def create_capture(*, project: Project, user, name: str, archive: File) -> tuple
 
 
 def restart_ingest(*, capture: Capture, user) -> Job:
-    """Ingest an already uploaded capture again (after a failure, or to rebuild thumbnails)."""
+    """Ingest an already uploaded capture again, after its ingest failed or never finished.
+
+    Ingest replaces every frame, and with the frames go their reviews, batch items, rendered labels
+    and renders. So a ready capture, or one whose frames hold review work, is refused with a 409:
+    nothing reviewed may be lost as a side effect of a retry.
+    """
     from annotate.tasks import ingest_capture_task
 
+    if (reason := _reingest_refusal(capture)) is not None:
+        raise ConflictError(reason)
     with transaction.atomic():
         return start_job(
             kind=JobKind.INGEST,
@@ -90,21 +107,46 @@ def restart_ingest(*, capture: Capture, user) -> Job:
         )
 
 
+def _reingest_refusal(capture: Capture) -> str | None:
+    """Why ``capture`` must not be ingested again, or None when a retry loses nothing reviewed."""
+    from annotate.models import BatchFrame, Review
+
+    if capture.status == CaptureStatus.READY:
+        return (
+            f"Capture {capture.name!r} is ready with {capture.frames.count()} frames; ingesting it again "
+            "would delete them with their reviews, batch items and rendered labels. Only a capture whose "
+            "ingest failed can be ingested again; to start over, upload the archive as a new capture."
+        )
+    reviews = Review.objects.filter(frame__capture=capture).count()
+    batch_items = BatchFrame.objects.filter(frame__capture=capture).count()
+    if reviews or batch_items:
+        return (
+            f"Capture {capture.name!r} has {reviews} reviews and {batch_items} batch items on its frames; "
+            "ingesting it again would delete them. Upload the archive as a new capture instead."
+        )
+    return None
+
+
 def ingest_capture(*, capture: Capture, reporter: JobReporter) -> dict:
     """Unpack, validate and store the frames of ``capture``. Idempotent: earlier frames are replaced."""
     from nerf_labeling.capture import CaptureError
 
     delete_frames(capture)
     Capture.objects.filter(pk=capture.pk).update(status=CaptureStatus.INGESTING, error="")
+    sweep_stale_scratch()  # what killed workers left behind
+    workdir = Path(tempfile.mkdtemp(prefix="ingest-", dir=scratch_dir()))
     try:
-        with tempfile.TemporaryDirectory(prefix="raylabel-ingest-") as workdir:
-            count, source_format, metadata = _ingest_from_archive(capture, Path(workdir), reporter)
+        count, source_format, metadata = _ingest_from_archive(capture, workdir, reporter)
     except CaptureError as error:
-        _mark_failed(capture, str(error))
-        raise UserFacingError(str(error)) from error
+        message = _without_server_paths(str(error), workdir)
+        _reject_upload(capture, message)
+        raise UserFacingError(message) from error
     except Exception as error:
-        _mark_failed(capture, f"Ingest failed: {error}")
+        # Not the upload's fault (storage, database): keep the archive so the ingest can be retried.
+        _mark_failed(capture, f"Ingest failed: {_without_server_paths(str(error), workdir)}")
         raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     Capture.objects.filter(pk=capture.pk).update(
         status=CaptureStatus.READY, source_format=source_format, metadata=metadata, error=""
     )
@@ -115,11 +157,33 @@ def _mark_failed(capture: Capture, message: str) -> None:
     Capture.objects.filter(pk=capture.pk).update(status=CaptureStatus.FAILED, error=message)
 
 
+def _reject_upload(capture: Capture, message: str) -> None:
+    """A rejected upload keeps its row and the reason, not its bytes: the archive is deleted."""
+    archive_name = Capture.objects.filter(pk=capture.pk).values_list("archive", flat=True).first()
+    Capture.objects.filter(pk=capture.pk).update(status=CaptureStatus.FAILED, error=message, archive="")
+    if archive_name:
+        default_storage.delete(archive_name)
+
+
+def _without_server_paths(message: str, workdir: Path) -> str:
+    """``message`` with the server's folders (the ingest's scratch, media, var) cut out of any path.
+
+    The capture readers already name files relative to the archive; this catches what other libraries
+    (Pillow, the OS) put in their messages.
+    """
+    roots = [workdir / "capture", workdir, Path(settings.MEDIA_ROOT), Path(settings.VAR_DIR)]
+    for root in sorted({str(root) for root in roots}, key=len, reverse=True):
+        message = message.replace(root + "/", "").replace(root, "the upload")
+    return message
+
+
 def _ingest_from_archive(capture: Capture, workdir: Path, reporter: JobReporter):
     from nerf_labeling.capture import find_capture, safe_extract_zip, validate_images
 
     if not capture.archive:
-        raise UserFacingError("This capture has no uploaded archive.")
+        raise UserFacingError(
+            "This capture has no uploaded archive (a rejected upload's archive is deleted); upload it again."
+        )
     local_zip = workdir / "upload.zip"
     with capture.archive.open("rb") as source, open(local_zip, "wb") as target:
         shutil.copyfileobj(source, target, length=1024 * 1024)
@@ -147,7 +211,7 @@ def _store_frames(capture: Capture, data, reporter: JobReporter) -> None:
     try:
         for index, record in enumerate(data.frames):
             source = data.root / record.file_path
-            suffix = source.suffix.lower() or ".png"
+            suffix = stored_image_suffix(source)
             with open(source, "rb") as handle:
                 image_name = default_storage.save(f"{base}/frames/{index:05d}{suffix}", File(handle))
             stored.append(image_name)
@@ -178,6 +242,15 @@ def _store_frames(capture: Capture, data, reporter: JobReporter) -> None:
         for name in stored:
             default_storage.delete(name)
         raise
+
+
+def stored_image_suffix(path: Path) -> str:
+    """The suffix a frame image is stored under: the format Pillow decodes, never the uploaded name's.
+
+    A PNG uploaded as ``frame.html`` is stored as ``.png``, so it is served as an image, not a page.
+    """
+    with Image.open(path) as image:
+        return IMAGE_SUFFIXES.get(image.format or "", ".bin")
 
 
 def _thumbnail(path: Path) -> ContentFile:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import io
+import re
+import secrets
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -16,6 +17,7 @@ from annotate.errors import UserFacingError
 from annotate.frame_data import frame_camera
 from annotate.models import Batch, Export, Frame, Job, JobKind, Project, SceneObject
 from annotate.models.captures import ReviewStatus
+from annotate.scratch import scratch_dir, sweep_stale_scratch
 from annotate.services.jobs import JobReporter, start_job
 
 FRAME_SELECTIONS = "all, accepted, batch:<id> or status:<pending|accepted|rejected|fixed>"
@@ -155,18 +157,28 @@ def run_export(*, job: Job, reporter: JobReporter) -> dict:
     def progress(done: int, of: int | None) -> None:
         reporter.progress(done / max(of or total, 1), f"Wrote {done} of {of or total} frames")
 
-    scratch = Path(settings.VAR_DIR) / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="export-", dir=scratch) as workdir:
-        zip_path = Path(workdir) / f"{project.name}-{params['format']}.zip"
+    sweep_stale_scratch()  # what killed workers left behind: .part zips, half-written folders
+    with tempfile.TemporaryDirectory(prefix="export-", dir=scratch_dir()) as workdir:
+        # Paths and keys come from ids only: a project's name is typed by users (it may be "../../x").
+        zip_path = Path(workdir) / "export.zip"
         with _as_user_errors():
             write_export(params["format"], _export_frames(frames), spec, zip_path, progress=progress, total=total)
         size = zip_path.stat().st_size
         with open(zip_path, "rb") as handle:
-            name = default_storage.save(f"exports/{project.pk}/job-{job.pk}/{_safe(zip_path.name)}", File(handle))
+            name = default_storage.save(export_storage_key(job), File(handle))
     Job.objects.filter(pk=job.pk).update(artifact=name)
-    return {"frames": total, "bytes": size, "format": params["format"], "file": name.rsplit("/", 1)[-1]}
+    return {"frames": total, "bytes": size, "format": params["format"], "file": export_download_name(job)}
 
 
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+def export_storage_key(job: Job) -> str:
+    """Where an export job's zip is stored: project and job ids plus a random token, nothing a user typed."""
+    return f"exports/{job.project_id}/job-{job.pk}/export-{secrets.token_hex(8)}.zip"
+
+
+def export_download_name(job: Job) -> str:
+    """The file name a browser saves an export as (``<project name>-<format>.zip``); display only.
+
+    Folder separators and control characters become ``_``; the response header encodes the rest.
+    """
+    project_name = re.sub(r"[\\/\x00-\x1f\x7f]+", "_", job.project.name).strip(" .") or "export"
+    return f"{project_name}-{job.params.get('format', 'export')}.zip"

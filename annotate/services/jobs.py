@@ -12,10 +12,17 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
-from annotate.errors import ConflictError, JobCancelled, UserFacingError
+from annotate.errors import (
+    ConflictError,
+    JobCancelled,
+    JobNoLongerOwned,
+    ServiceUnavailableError,
+    UserFacingError,
+)
 from annotate.models import Job, JobStatus, Project
 from annotate.models.jobs import ACTIVE_STATUSES
 
@@ -23,6 +30,14 @@ logger = logging.getLogger(__name__)
 
 #: A job redelivered after its worker died more often than this is failed rather than retried.
 MAX_ATTEMPTS = 3
+
+QUEUE_UNREACHABLE = (
+    "Could not start the job: the task queue is unreachable. Try again in a minute; if this keeps "
+    "happening, ask an administrator to check the broker (CELERY_BROKER_URL)."
+)
+
+#: Pauses (seconds) between tries to record that a job could not start because the database was busy.
+START_FAILURE_RETRY_DELAYS_S = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
 def job_summary(job: Job) -> dict:
@@ -66,8 +81,25 @@ def start_job(
             raise
         raise _already_running(running) from None
     if task is not None:
-        task.delay_on_commit(job.id)
+        transaction.on_commit(lambda: _enqueue(job, task))
     return job
+
+
+def _enqueue(job: Job, task) -> None:
+    """Send ``task(job.id)`` to the broker; if the broker cannot be reached, fail the job and say so.
+
+    Runs after the job row is committed, so the failed row stays visible and frees its target: the
+    same job can be started again at once, instead of answering 409 for a job no worker will ever see.
+    """
+    try:
+        task.delay(job.id)
+    except (BrokerError, OSError) as error:
+        logger.error("Could not enqueue job %s (%s): %s", job.id, job.kind, error)
+        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.FAILED, error=QUEUE_UNREACHABLE, message="Not started.", finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        raise ServiceUnavailableError(QUEUE_UNREACHABLE) from error
 
 
 def _already_running(job: Job) -> ConflictError:
@@ -102,24 +134,72 @@ def _is_stale(job: Job) -> bool:
 
 
 def expire_stale_jobs() -> int:
-    """Fail running jobs whose worker stopped reporting; returns how many were failed."""
-    return Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=_heartbeat_deadline()).update(
+    """Fail running jobs whose worker stopped reporting and queued jobs no worker started in time.
+
+    Returns how many were failed. A worker still busy with a failed job notices at its next report
+    (:class:`JobReporter` raises :class:`JobNoLongerOwned`) and records nothing.
+    """
+    silent = Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=_heartbeat_deadline()).update(
         status=JobStatus.FAILED,
         error="The worker running this job stopped responding; start the job again.",
         finished_at=timezone.now(),
     )
+    claim_timeout_s = settings.RAYLABEL_JOB_CLAIM_TIMEOUT_S
+    unclaimed = Job.objects.filter(
+        status=JobStatus.QUEUED, created_at__lt=timezone.now() - timedelta(seconds=claim_timeout_s)
+    ).update(
+        status=JobStatus.FAILED,
+        error=(
+            f"No worker started this job within {_duration(claim_timeout_s)}: check that a Celery worker "
+            "is running for its queue, then start the job again."
+        ),
+        finished_at=timezone.now(),
+    )
+    return silent + unclaimed
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 class JobReporter:
     """Handed to the work function: reports progress and raises :class:`JobCancelled` on request.
 
-    Writes are throttled to one every ``min_interval_s`` seconds, except the final ones.
+    Each written report is also the job's heartbeat. It raises :class:`JobNoLongerOwned` once the row is
+    no longer this worker's (failed as silent, or restarted by a newer ``attempt``), so stale work stops
+    instead of overwriting what the user now sees. Writes are throttled to one every ``min_interval_s``
+    seconds, except forced ones.
     """
 
-    def __init__(self, job_id: int, *, min_interval_s: float = 0.5):
+    def __init__(self, job_id: int, *, attempt: int | None = None, min_interval_s: float = 0.5):
         self.job_id = job_id
+        self.attempt = attempt
         self.min_interval_s = min_interval_s
         self._last_write = 0.0
+
+    def _owned_rows(self):
+        """The job's row while it is running as this worker's attempt (empty once it is not)."""
+        rows = Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING)
+        return rows if self.attempt is None else rows.filter(attempts=self.attempt)
+
+    def _lost(self) -> JobNoLongerOwned:
+        return JobNoLongerOwned(f"job {self.job_id} (attempt {self.attempt}) is no longer run by this worker")
+
+    def ensure_owned(self) -> None:
+        """Raise :class:`JobNoLongerOwned` unless the job is still this worker's.
+
+        Inside a transaction it locks the row, so the job cannot be failed or taken over before the
+        transaction (which writes the job's results) commits.
+        """
+        rows = self._owned_rows()
+        if transaction.get_connection().in_atomic_block:
+            rows = rows.select_for_update()
+        if rows.values_list("pk", flat=True).first() is None:
+            raise self._lost()
 
     def progress(self, fraction: float, message: str = "", *, force: bool = False, **result) -> None:
         now = time.monotonic()
@@ -132,7 +212,8 @@ class JobReporter:
         }
         if message:
             fields["message"] = message[:500]
-        Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(**fields)
+        if not self._owned_rows().update(**fields):
+            raise self._lost()
         if result:
             self.update_result(**result)
         self.check_cancelled()
@@ -140,7 +221,9 @@ class JobReporter:
     def update_result(self, **values) -> None:
         """Merge ``values`` into the job's result (e.g. a training curve visible while it runs)."""
         with transaction.atomic():
-            job = Job.objects.select_for_update().get(pk=self.job_id)
+            job = self._owned_rows().select_for_update().first()
+            if job is None:
+                raise self._lost()
             job.result = {**job.result, **values}
             job.save(update_fields=["result"])
 
@@ -150,24 +233,66 @@ class JobReporter:
 
 
 def run_job(job_id: int, work: Callable[[Job, JobReporter], dict | None]) -> None:
-    """Claim job ``job_id``, run ``work`` and record the outcome. Safe to call twice."""
-    job = _claim(job_id)
+    """Claim job ``job_id``, run ``work`` and record the outcome. Safe to call twice.
+
+    The outcome is recorded only while the job is still this attempt's: a job failed meanwhile (its
+    worker went silent too long) or restarted elsewhere keeps what it shows.
+    """
+    job = _claim_or_fail(job_id)
     if job is None:
         return
-    reporter = JobReporter(job.id)
+    reporter = JobReporter(job.id, attempt=job.attempts)
     try:
         result = work(job, reporter) or {}
+    except JobNoLongerOwned:
+        logger.warning("Job %s attempt %s stopped: the job was failed or taken over", job.id, job.attempts)
+        return
     except JobCancelled:
-        _finish_by_id(job.id, JobStatus.CANCELLED, message="Cancelled.")
+        _finish_by_id(job.id, JobStatus.CANCELLED, attempt=job.attempts, message="Cancelled.")
     except UserFacingError as error:
-        _finish_by_id(job.id, JobStatus.FAILED, error=str(error))
+        _finish_by_id(job.id, JobStatus.FAILED, attempt=job.attempts, error=str(error))
+    except OperationalError as error:
+        logger.exception("Job %s (%s) lost its database", job.id, job.kind)
+        _finish_by_id(job.id, JobStatus.FAILED, attempt=job.attempts,
+                      error=f"The database was busy or unreachable while this job ran ({error}); start it again.")
     except Exception as error:  # the job must end visibly, whatever broke
         logger.exception("Job %s (%s) failed", job.id, job.kind)
         _finish_by_id(
-            job.id, JobStatus.FAILED, error=f"Internal error ({type(error).__name__}): {error}"
+            job.id, JobStatus.FAILED, attempt=job.attempts, error=f"Internal error ({type(error).__name__}): {error}"
         )
     else:
-        _finish_by_id(job.id, JobStatus.SUCCEEDED, result=result, progress=1.0, message="Done.")
+        _finish_by_id(
+            job.id, JobStatus.SUCCEEDED, attempt=job.attempts, result=result, progress=1.0, message="Done."
+        )
+
+
+def _claim_or_fail(job_id: int) -> Job | None:
+    """Claim the job; if the database refuses (locked, unreachable), fail the job visibly.
+
+    The broker considers the task delivered either way, so a job left queued here would never run.
+    """
+    try:
+        return _claim(job_id)
+    except OperationalError as error:
+        logger.exception("Job %s could not be claimed", job_id)
+        _fail_unstarted(
+            job_id, f"The job could not start because the database was busy or unreachable ({error}); start it again."
+        )
+        return None
+
+
+def _fail_unstarted(job_id: int, error: str) -> None:
+    """Mark a queued job failed, waiting out a briefly busy database; logs if it never can."""
+    for delay_s in START_FAILURE_RETRY_DELAYS_S:
+        time.sleep(delay_s)
+        try:
+            Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+                status=JobStatus.FAILED, error=error[:2000], message="Not started.", finished_at=timezone.now()
+            )
+            return
+        except OperationalError:
+            logger.warning("Could not yet record that job %s failed to start", job_id)
+    logger.error("Job %s stays queued: the database refused every write; the claim timeout will fail it", job_id)
 
 
 def _claim(job_id: int) -> Job | None:
@@ -196,10 +321,18 @@ def _claim(job_id: int) -> Job | None:
         return job
 
 
-def _finish_by_id(job_id: int, status: str, **fields) -> None:
+def _finish_by_id(job_id: int, status: str, *, attempt: int, **fields) -> bool:
+    """Record the outcome of ``attempt``; refused (False) when the job is no longer that attempt's."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status != JobStatus.RUNNING or job.attempts != attempt:
+            logger.warning(
+                "Not recording %s for job %s attempt %s: the job is %s (attempt %s)",
+                status, job_id, attempt, job.status, job.attempts,
+            )
+            return False
         _finish(job, status, **fields)
+        return True
 
 
 def _finish(job: Job, status: str, **fields) -> None:

@@ -1,10 +1,14 @@
 """Writes to projects, memberships and label classes."""
+import re
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from annotate.errors import ConflictError, UserFacingError
 from annotate.models import LabelClass, Membership, Project, Role
+
+CLASS_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def create_project(*, name: str, user, description: str = "") -> Project:
@@ -56,6 +60,7 @@ def create_label_class(
     name = name.strip()
     if not name:
         raise UserFacingError("A label class needs a name.")
+    _check_color(color)
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)  # serialise class-id allocation
         if LabelClass.objects.filter(project=project, name=name).exists():
@@ -66,11 +71,19 @@ def create_label_class(
         )
 
 
+def _check_color(color) -> None:
+    """Overlays and the browser draw the class in this colour: it must parse as ``#rrggbb``."""
+    if not isinstance(color, str) or not CLASS_COLOR.fullmatch(color):
+        raise UserFacingError(f"A class color is # and six hex digits (#rrggbb), got {color!r}.")
+
+
 def update_label_class(*, label_class: LabelClass, **fields) -> LabelClass:
     allowed = {"name", "color", "kitti_type"}
     unknown = set(fields) - allowed
     if unknown:
         raise UserFacingError(f"Cannot change {', '.join(sorted(unknown))} of a label class.")
+    if "color" in fields:
+        _check_color(fields["color"])
     for name, value in fields.items():
         setattr(label_class, name, value.strip() if isinstance(value, str) else value)
     try:

@@ -57,6 +57,9 @@ def check_against_coco(*, project: Project, data: bytes) -> dict:
             })
     except CocoReadError as error:
         raise UserFacingError(str(error)) from error
+    except RecursionError:
+        # json parses nested arrays recursively: a file nested thousands deep is not a COCO file.
+        raise UserFacingError("The COCO file is nested too deeply to be a COCO instance file.") from None
     checked.sort(key=lambda row: (row["mean_iou"] is None, row["mean_iou"] if row["mean_iou"] is not None else 0))
     return {"frames": checked, "unmatched_images": unmatched, "frames_without_labels": unlabelled,
             "unknown_categories": sorted(unknown)}

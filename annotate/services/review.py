@@ -2,7 +2,9 @@
 
 The queue hands each annotator the next unreviewed frame of a batch and locks it to them with
 ``select_for_update(skip_locked=True)``, so two annotators asking at once never get the same frame.
-A lock older than :data:`LOCK_TIMEOUT` is given to the next annotator who asks.
+A lock older than :data:`LOCK_TIMEOUT` is given to the next annotator who asks. A live lock binds
+reviews too: anyone else's review of that frame is refused, naming who holds it, unless they manage
+the project (a manager's review overrides the lock and ends it).
 """
 from __future__ import annotations
 
@@ -13,24 +15,64 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from annotate.errors import PermissionDeniedError, UserFacingError
-from annotate.models import Batch, BatchFrame, Frame, FrameScore, Membership, Project, Review
+from annotate.errors import ConflictError, PermissionDeniedError, UserFacingError
+from annotate.models import Batch, BatchFrame, Frame, FrameScore, Membership, Project, Review, Role
 from annotate.models.review import ReviewDecision
+from annotate.selectors import role_in
 
 LOCK_TIMEOUT = timedelta(minutes=30)
 
 
 def review_frame(*, frame: Frame, user, decision: str, note: str = "") -> Review:
-    """Record ``user``'s decision on ``frame``; it ends any batch lock on the frame."""
+    """Record ``user``'s decision on ``frame``; it ends any batch lock on the frame.
+
+    Raises :class:`ConflictError` when the queue has locked the frame to someone else and ``user`` is
+    not a manager of the project, so two people never review one frame at once.
+    """
     if decision not in ReviewDecision.values:
         raise UserFacingError(f"decision must be one of {', '.join(ReviewDecision.values)}.")
     if decision == ReviewDecision.REJECT and not note.strip():
         raise UserFacingError("Say why the frame is rejected: add a note.")
     with transaction.atomic():
+        _refuse_if_locked_by_another(frame, user)
         review = Review.objects.create(frame=frame, reviewer=user, decision=decision, note=note.strip())
         Frame.objects.filter(pk=frame.pk).update(review_status=decision)
         BatchFrame.objects.filter(frame=frame).update(done=True, locked_by=None, locked_at=None)
     return review
+
+
+def _live_lock_of_another(frame: Frame, user) -> BatchFrame | None:
+    """The open batch item that locks ``frame`` to someone other than ``user``, locking the rows.
+
+    Rows stay locked until the caller's transaction ends, so the queue cannot hand the frame out
+    between this check and the review.
+    """
+    stale = timezone.now() - LOCK_TIMEOUT
+    items = (
+        BatchFrame.objects.select_for_update(of=("self",))
+        .select_related("batch__project", "locked_by")
+        .filter(frame=frame, done=False)
+        .order_by("pk")
+    )
+    for item in items:
+        if item.locked_by_id not in (None, user.pk) and item.locked_at and item.locked_at >= stale:
+            return item
+    return None
+
+
+def _refuse_if_locked_by_another(frame: Frame, user) -> None:
+    lock = _live_lock_of_another(frame, user)
+    if lock is None:
+        return
+    if role_in(lock.batch.project, user) == Role.MANAGER:
+        return
+    until = timezone.localtime(lock.locked_at + LOCK_TIMEOUT)
+    raise ConflictError(
+        f"Frame {frame.index} is being reviewed by {lock.locked_by.username} (batch {lock.batch.name!r}) "
+        f"until {until:%H:%M} {until.tzname()}; ask a manager to reassign it.",
+        current={"lock": {"frame": frame.pk, "locked_by": lock.locked_by.username, "batch": lock.batch_id,
+                          "until": until.isoformat()}},
+    )
 
 
 def _members(project: Project, usernames) -> list:
@@ -75,7 +117,11 @@ def create_batch(
 
 
 def assign_batch(*, batch: Batch, assignees) -> Batch:
-    batch.assignees.set(_members(batch.project, assignees))
+    """Set who works on ``batch``; frames locked to someone no longer assigned are released."""
+    users = _members(batch.project, assignees)
+    with transaction.atomic():
+        batch.assignees.set(users)
+        batch.items.filter(done=False).exclude(locked_by__in=users).update(locked_by=None, locked_at=None)
     return batch
 
 
@@ -92,6 +138,7 @@ def next_frame(*, batch: Batch, user) -> BatchFrame | None:
             BatchFrame.objects.select_for_update(skip_locked=True)
             .filter(batch=batch, done=False)
             .filter(Q(locked_by__isnull=True) | Q(locked_at__lt=stale))
+            .exclude(frame_id__in=_frames_locked_to_others(user, stale))
             .order_by("position")
             .first()
         )
@@ -101,6 +148,15 @@ def next_frame(*, batch: Batch, user) -> BatchFrame | None:
         item.locked_at = timezone.now()
         item.save(update_fields=["locked_by", "locked_at"])
         return item
+
+
+def _frames_locked_to_others(user, stale):
+    """Frames someone else holds a live lock on in any batch: a frame may sit in several batches."""
+    return (
+        BatchFrame.objects.filter(done=False, locked_by__isnull=False, locked_at__gte=stale)
+        .exclude(locked_by=user)
+        .values("frame_id")
+    )
 
 
 def batch_progress(batch: Batch) -> dict:

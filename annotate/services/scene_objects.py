@@ -98,9 +98,13 @@ def create_object(
 
 
 def _locked(obj: SceneObject, version) -> SceneObject:
-    current = SceneObject.objects.select_for_update(of=("self",)).select_related("label_class", "updated_by").filter(
-        pk=obj.pk
-    ).first()
+    """The object's row, locked, with its class and last editor read after the lock is held.
+
+    The lock is taken on the bare row, without joins: when PostgreSQL makes a ``FOR UPDATE`` wait on
+    another edit, it re-checks only the locked row's new version against the joined rows it read before,
+    so a join on ``updated_by`` comes back empty once another user has saved the object.
+    """
+    current = SceneObject.objects.select_for_update().filter(pk=obj.pk).first()
     if current is None:
         raise NotFoundError(f"Object {obj.pk} no longer exists.")
     if version is None:
@@ -156,17 +160,20 @@ def attach_mesh(*, obj: SceneObject, user, version, upload) -> SceneObject:
     """Turn ``obj`` into a mesh object with the uploaded mesh file (OBJ, PLY, STL or GLB)."""
     from nerf_labeling.meshes import MeshFileError, load_mesh
 
-    suffix = Path(upload.name or "").suffix.lower()
+    upload_name = Path(upload.name or "mesh").name  # the user's file name, never a server path
+    suffix = Path(upload_name).suffix.lower()
     if suffix not in MESH_SUFFIXES:
-        raise UserFacingError(f"{upload.name}: a mesh must be one of {', '.join(MESH_SUFFIXES)}.")
+        raise UserFacingError(f"{upload_name}: a mesh must be one of {', '.join(MESH_SUFFIXES)}.")
     data = upload.read()
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         handle.write(data)
         handle.flush()
         try:
-            mesh = load_mesh(handle.name)
-        except (MeshFileError, ValueError) as error:
-            raise UserFacingError(f"{upload.name}: {error}") from None
+            mesh = load_mesh(handle.name, name=upload_name)
+        except MeshFileError as error:
+            raise UserFacingError(str(error)) from None
+        except ValueError as error:  # a mesh trimesh reads but TriangleMesh refuses (NaN vertices, ...)
+            raise UserFacingError(f"{upload_name}: {error}") from None
     stored = default_storage.save(
         f"objects/{obj.capture.project_id}/{obj.capture_id}/{obj.instance_id}{suffix}", ContentFile(data)
     )

@@ -1,5 +1,6 @@
 /** The shell: header with the user, and the page for the current client route. */
 import { api } from "./api/client";
+import { MeContext } from "./api/roles";
 import type { Me } from "./api/types";
 import { BenchPage } from "./bench/BenchPage";
 import { DashboardPage } from "./pages/DashboardPage";
@@ -39,6 +40,8 @@ export function App() {
         <button class="small" type="submit">Log out</button>
       </form>
     </header>
-    <main class="content"><${ErrorMessage} error=${me.error} what="Your account" />${page(path, params, me.data)}</main>
+    <${MeContext.Provider} value=${me.data}>
+      <main class="content"><${ErrorMessage} error=${me.error} what="Your account" />${page(path, params, me.data)}</main>
+    <//>
   </div>`;
 }

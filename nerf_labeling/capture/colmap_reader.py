@@ -38,12 +38,14 @@ class ColmapImage:
     name: str
 
 
-def read_colmap_model(directory: str | Path, images_root: str | Path) -> CaptureData:
+def read_colmap_model(directory: str | Path, images_root: str | Path, *, where: str | None = None) -> CaptureData:
     """Read the model in ``directory`` (binary preferred when both forms exist).
 
-    Frames are sorted by image name; their paths are relative to ``images_root``.
+    Frames are sorted by image name; their paths are relative to ``images_root``. Errors name the
+    model folder as ``where`` (e.g. its path inside an upload), by default as ``directory``.
     """
     directory = Path(directory)
+    where = str(directory) if where is None else where
     if (directory / "cameras.bin").is_file() and (directory / "images.bin").is_file():
         cameras = read_cameras_binary(directory / "cameras.bin")
         images = read_images_binary(directory / "images.bin")
@@ -54,15 +56,15 @@ def read_colmap_model(directory: str | Path, images_root: str | Path) -> Capture
         source = "colmap-text"
     else:
         raise CaptureNotFoundError(
-            f"{directory}: no COLMAP model (expected cameras.bin + images.bin or cameras.txt + images.txt)"
+            f"{where}: no COLMAP model (expected cameras.bin + images.bin or cameras.txt + images.txt)"
         )
     frames = [_frame(image, cameras, source) for image in sorted(images, key=lambda image: image.name)]
     if not frames:
-        raise CaptureFormatError(f"{directory}: the COLMAP model has no registered images")
+        raise CaptureFormatError(f"{where}: the COLMAP model has no registered images")
     seen: set[str] = set()
     for frame in frames:
         if frame.file_path in seen:
-            raise CapturePathError(f"{directory}: image name {frame.file_path!r} appears twice in the model")
+            raise CapturePathError(f"{where}: image name {frame.file_path!r} appears twice in the model")
         seen.add(frame.file_path)
     return CaptureData(root=Path(images_root), frames=tuple(frames), source_format=source, metadata={})
 

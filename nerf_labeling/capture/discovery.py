@@ -30,10 +30,11 @@ def find_capture(root: str | Path) -> CaptureData:
     have it), then for a COLMAP model in ``sparse/0``, ``sparse`` and the folder itself, in ``root`` and
     then in its only sub-folder; COLMAP image names are resolved against ``images/`` beside the model's
     project folder when it exists, else that folder.
+    Messages name files relative to ``root`` (never the server folder the capture was unpacked in).
     """
     root = Path(root)
     if not root.is_dir():
-        raise CaptureNotFoundError(f"{root}: not a directory")
+        raise CaptureNotFoundError(f"the capture folder {root.name!r} is not a directory")
     if (root / "transforms.json").is_file():
         return read_transforms_json(root / "transforms.json")
     nested = sorted(
@@ -41,7 +42,7 @@ def find_capture(root: str | Path) -> CaptureData:
     )
     if len(nested) > 1:
         names = ", ".join(str(path.relative_to(root)) for path in nested)
-        raise CaptureNotFoundError(f"{root}: several captures found ({names}); upload one capture at a time")
+        raise CaptureNotFoundError(f"several captures found ({names}); upload one capture at a time")
     if nested:
         return read_transforms_json(nested[0])
     folders = [path for path in root.iterdir() if path.is_dir() and not _is_junk(path.name)]
@@ -50,9 +51,15 @@ def find_capture(root: str | Path) -> CaptureData:
         for location in COLMAP_LOCATIONS:
             if _has_colmap_model(base / location):
                 images_root = base / "images" if (base / "images").is_dir() else base
-                return read_colmap_model(base / location, images_root)
+                return read_colmap_model(base / location, images_root, where=_relative(base / location, root))
     raise CaptureNotFoundError(
-        f"{root}: no capture found; looked for transforms.json in it and in its sub-folders, and for a COLMAP "
-        f"model (cameras.bin + images.bin or cameras.txt + images.txt) in {', '.join(COLMAP_LOCATIONS)} "
-        "of it or of its only sub-folder"
+        "no capture found; looked for transforms.json at the top of the capture and in its sub-folders, and for "
+        f"a COLMAP model (cameras.bin + images.bin or cameras.txt + images.txt) in {', '.join(COLMAP_LOCATIONS)} "
+        "of the top folder or of its only sub-folder"
     )
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` as the uploader sees it: relative to the capture's top folder."""
+    relative = path.relative_to(root).as_posix()
+    return "the capture's top folder" if relative == "." else relative

@@ -36,10 +36,17 @@ def _image_size(path: Path, where: str, max_pixels: int) -> tuple[int, int]:
     except CaptureError:
         raise
     except Image.DecompressionBombError as error:
-        raise OversizedImageError(f"{where}: image {path.name} is too large to decode safely ({error})") from None
+        raise OversizedImageError(
+            f"{where}: image {path.name} is too large to decode safely ({_reason(error, path)})"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise CaptureImageError(f"{where}: {path.name} is not a decodable image ({error})") from None
+        raise CaptureImageError(f"{where}: {path.name} is not a decodable image ({_reason(error, path)})") from None
     return width, height
+
+
+def _reason(error: Exception, path: Path) -> str:
+    """Pillow's message without the folder it was read from (it quotes the full path)."""
+    return str(error).replace(str(path), path.name)
 
 
 def validate_images(

@@ -123,7 +123,7 @@ def safe_extract_zip(
     """
     zip_path, destination = Path(zip_path), Path(destination)
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
-        raise CaptureError(f"{destination}: extraction target must be absent or an empty folder")
+        raise CaptureError(f"extraction target {destination.name!r} must be absent or an empty folder")
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=destination.parent))
     try:

@@ -57,7 +57,7 @@ def _load_json(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CaptureFormatError(f"{path}: file does not exist") from None
+        raise CaptureFormatError(f"{path.name}: file does not exist") from None
     except (OSError, UnicodeDecodeError) as error:
         raise CaptureFormatError(f"{path.name}: cannot be read as UTF-8 text ({error})") from None
     try:

@@ -71,23 +71,29 @@ class TriangleMesh:
         return cls(np.asarray(mesh.vertices), np.asarray(mesh.faces))
 
 
-def load_mesh(path: str | Path) -> TriangleMesh:
-    """Read an OBJ/PLY/STL/GLB/GLTF/OFF file into one :class:`TriangleMesh` (units as stored)."""
+def load_mesh(path: str | Path, *, name: str | None = None) -> TriangleMesh:
+    """Read an OBJ/PLY/STL/GLB/GLTF/OFF file into one :class:`TriangleMesh` (units as stored).
+
+    Errors call the file ``name`` (say, the name it was uploaded under, when ``path`` is a server's
+    temporary copy), by default ``path``; the reader's own message is cut to that name too.
+    """
     import trimesh
 
     path = Path(path)
+    name = str(path) if name is None else name
     if path.suffix.lower() not in MESH_SUFFIXES:
-        raise MeshFileError(f"{path}: unsupported mesh file type {path.suffix!r}; use one of {MESH_SUFFIXES}")
+        raise MeshFileError(f"{name}: unsupported mesh file type {path.suffix!r}; use one of {MESH_SUFFIXES}")
     if not path.is_file():
-        raise MeshFileError(f"{path}: no such mesh file")
+        raise MeshFileError(f"{name}: no such mesh file")
     try:
         # force="mesh" flattens a GLB/GLTF scene graph, applying each node's transform.
         loaded = trimesh.load(path, force="mesh", process=False)
     except Exception as error:  # trimesh raises many kinds for a corrupt file
-        raise MeshFileError(f"{path}: could not read mesh ({error})") from error
+        reason = str(error).replace(str(path), name).replace(str(path.parent), "")
+        raise MeshFileError(f"{name}: could not read mesh ({reason})") from error
     faces = getattr(loaded, "faces", None)
     if faces is None or len(faces) == 0:
-        raise MeshFileError(f"{path}: holds no triangles")
+        raise MeshFileError(f"{name}: holds no triangles")
     return TriangleMesh.from_trimesh(loaded)
 
 

@@ -66,21 +66,27 @@ def test_the_last_manager_cannot_be_removed(project, manager_api):
     assert "at least one manager" in response.json()["error"]
 
 
-def test_upload_answers_202_with_the_job_and_a_second_ingest_gets_409(project, annotator_api, capture_zip):
+def test_upload_answers_202_with_the_job_and_a_second_ingest_gets_409(
+    project, annotator_api, manager_api, capture_zip
+):
     response = _upload(annotator_api, project, capture_zip)
     assert response.status_code == 202, response.json()
     body = response.json()
     assert body["job"]["status"] == "queued" and body["job"]["kind"] == "ingest"
     capture_id = body["capture"]["id"]
 
-    again = annotator_api.post(f"/api/captures/{capture_id}/ingest/")
+    again = manager_api.post(f"/api/captures/{capture_id}/ingest/")
     assert again.status_code == 409
     assert again.json()["current"]["job"]["id"] == body["job"]["id"]
 
     ingest_capture_task(body["job"]["id"])
     job = annotator_api.get(f"/api/jobs/{body['job']['id']}/").json()
     assert (job["status"], job["progress"], job["result"]["frames"]) == ("succeeded", 1.0, 4)
-    assert annotator_api.post(f"/api/captures/{capture_id}/ingest/").status_code == 202
+    # Re-ingest would replace the frames and everything reviewed on them: only a manager may, and
+    # only for a capture whose ingest failed.
+    assert annotator_api.post(f"/api/captures/{capture_id}/ingest/").status_code == 403
+    ready = manager_api.post(f"/api/captures/{capture_id}/ingest/")
+    assert ready.status_code == 409 and "is ready with 4 frames" in ready.json()["error"]
 
 
 def test_frames_are_listed_in_order_and_their_images_served(project, manager_api, capture_dir, capture_zip):

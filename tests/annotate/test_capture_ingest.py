@@ -58,6 +58,10 @@ def test_ingest_twice_replaces_frames_instead_of_duplicating_them(project, manag
     files_after_first = _stored_files(media_root)
     from annotate.services.captures import restart_ingest
 
+    # A ready capture is never re-ingested (that would drop its review work); one whose ingest is
+    # reported failed may be, and the retry must still replace whatever frames are left.
+    Capture.objects.filter(pk=capture.pk).update(status=CaptureStatus.FAILED)
+    capture.refresh_from_db()
     again = restart_ingest(capture=capture, user=manager)
     ingest_capture_task(again.id)
     assert capture.frames.count() == 4
@@ -164,8 +168,9 @@ def _assert_failed_cleanly(capture, job, words, media_root):
     assert words in job.error and capture.error == job.error
     assert not job.error.startswith("Internal error"), job.error
     assert not Frame.objects.exists()
-    # Only the uploaded archive stays, so the user can see what they sent and delete it.
-    assert _stored_files(media_root) == [capture.archive.name]
+    # A rejected upload keeps its row and reason, not its bytes: not even the archive stays.
+    assert _stored_files(media_root) == []
+    assert not capture.archive
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CAPTURES))

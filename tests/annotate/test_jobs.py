@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from annotate.errors import ConflictError, UserFacingError
+from annotate.errors import ConflictError, JobNoLongerOwned, UserFacingError
 from annotate.models import Job, JobKind, JobStatus
 from annotate.services.jobs import (
     MAX_ATTEMPTS,
@@ -167,3 +167,66 @@ def test_reporter_throttles_database_writes(project):
     reporter.progress(0.1, force=True)
     reporter.progress(0.9)
     assert Job.objects.get(pk=job.pk).progress == 0.1
+
+
+def test_a_queued_job_no_worker_started_in_time_is_failed_with_a_reason(project, settings):
+    settings.RAYLABEL_JOB_CLAIM_TIMEOUT_S = 120
+    forgotten = _start(project)
+    recent = _start(project, target="capture:2")
+    Job.objects.filter(pk=forgotten.pk).update(created_at=timezone.now() - timedelta(seconds=121))
+    assert expire_stale_jobs() == 1
+    forgotten.refresh_from_db()
+    recent.refresh_from_db()
+    assert forgotten.status == JobStatus.FAILED
+    assert forgotten.error.startswith("No worker started this job within 2 min")
+    assert recent.status == JobStatus.QUEUED
+    assert _start(project).id != forgotten.id  # its target is free again: no 409
+
+
+def test_a_job_failed_as_silent_never_flips_to_succeeded(project, settings):
+    settings.RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S = 60
+    job = _start(project)
+
+    def work(job, reporter):
+        # The worker is busy without reporting; meanwhile the web process fails the job as silent.
+        Job.objects.filter(pk=job.id).update(heartbeat_at=timezone.now() - timedelta(seconds=61))
+        assert expire_stale_jobs() == 1
+        return {"round": 7}
+
+    run_job(job.id, work)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "stopped responding" in job.error
+    assert "round" not in job.result and job.progress < 1.0
+
+
+def test_a_stale_attempt_stops_at_its_next_report_and_writes_nothing(project):
+    job = _start(project)
+    steps = []
+
+    def work(job, reporter):
+        for step in range(5):
+            if step == 2:  # another worker restarted the job (attempt 2) after this one went quiet
+                Job.objects.filter(pk=job.id).update(attempts=job.attempts + 1, message="Restarted (attempt 2).")
+            reporter.progress(step / 5, f"step {step}", force=True)
+            steps.append(step)
+        return {"done": True}
+
+    run_job(job.id, work)
+    job.refresh_from_db()
+    assert steps == [0, 1]
+    assert (job.status, job.attempts, job.message, job.result) == (
+        JobStatus.RUNNING, 2, "Restarted (attempt 2).", {}
+    )
+
+
+def test_a_stale_attempt_cannot_record_results_or_an_outcome(project):
+    job = _start(project)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=2, heartbeat_at=timezone.now())
+    stale = JobReporter(job.id, attempt=1)
+    with pytest.raises(JobNoLongerOwned):
+        stale.update_result(curve=[[1, 2.0]])
+    with pytest.raises(JobNoLongerOwned):
+        stale.ensure_owned()
+    JobReporter(job.id, attempt=2).update_result(curve=[[1, 2.0]])
+    job.refresh_from_db()
+    assert job.result == {"curve": [[1, 2.0]]} and job.status == JobStatus.RUNNING

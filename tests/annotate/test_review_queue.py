@@ -1,13 +1,16 @@
 """Reviews, batches and the next-frame queue: two annotators never get the same frame."""
 import threading
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import close_old_connections
+from django.utils import timezone
+from rest_framework.test import APIClient
 
-from annotate.models import Capture, CaptureStatus, Frame, Role
+from annotate.models import BatchFrame, Capture, CaptureStatus, Frame, Role
 from annotate.services.projects import set_membership
-from annotate.services.review import create_batch, next_frame, review_frame
+from annotate.services.review import LOCK_TIMEOUT, create_batch, next_frame, review_frame
 
 
 @pytest.fixture
@@ -101,3 +104,59 @@ def test_batch_progress_counts_reviews_per_annotator(project, frames, manager, a
     assert body["progress"]["done"] == 1
     assert body["progress"]["by_annotator"]["annotator"] == {"reviewed": 1, "holding": 0}
     assert [f["done"] for f in body["frames"]] == [True, False]
+
+
+def _client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_a_frame_locked_to_another_annotator_is_refused_naming_who_holds_it(
+    project, frames, manager, annotator, second_annotator
+):
+    batch = create_batch(project=project, user=manager, name="Round 3", frame_ids=[frames[0].pk], assignees=["annotator"])
+    held = next_frame(batch=batch, user=annotator)
+    until = timezone.localtime(held.locked_at + LOCK_TIMEOUT)
+    response = _client(second_annotator).post(f"/api/frames/{frames[0].pk}/review/", {"decision": "accepted"})
+    assert response.status_code == 409
+    assert response.json()["error"] == (
+        f"Frame 0 is being reviewed by annotator (batch 'Round 3') until {until:%H:%M} UTC; "
+        "ask a manager to reassign it."
+    )
+    assert response.json()["current"]["lock"]["locked_by"] == "annotator"
+    assert Frame.objects.get(pk=frames[0].pk).review_status == "pending"
+    assert BatchFrame.objects.get(pk=held.pk).locked_by_id == annotator.pk
+    assert _client(annotator).post(f"/api/frames/{frames[0].pk}/review/", {"decision": "accepted"}).status_code == 200
+
+
+def test_a_manager_overrides_the_lock_and_a_stale_lock_binds_nobody(project, frames, manager, annotator, second_annotator):
+    batch = create_batch(project=project, user=manager, name="b", frame_ids=[f.pk for f in frames[:2]],
+                         assignees=["annotator"])
+    first = next_frame(batch=batch, user=annotator)
+    assert _client(manager).post(f"/api/frames/{frames[0].pk}/review/", {"decision": "accepted"}).status_code == 200
+    first.refresh_from_db()
+    assert (first.done, first.locked_by_id) == (True, None)
+
+    second = next_frame(batch=batch, user=annotator)
+    BatchFrame.objects.filter(pk=second.pk).update(locked_at=timezone.now() - LOCK_TIMEOUT - timedelta(minutes=1))
+    late = _client(second_annotator).post(f"/api/frames/{frames[1].pk}/review/", {"decision": "fixed"})
+    assert late.status_code == 200 and late.json()["review_status"] == "fixed"
+
+
+def test_the_queue_skips_a_frame_locked_to_someone_in_another_batch(project, frames, manager, annotator, second_annotator):
+    first = create_batch(project=project, user=manager, name="a", frame_ids=[frames[0].pk], assignees=["annotator"])
+    overlapping = create_batch(project=project, user=manager, name="b", frame_ids=[frames[0].pk, frames[1].pk],
+                               assignees=["annotator2"])
+    assert next_frame(batch=first, user=annotator).frame_id == frames[0].pk
+    assert next_frame(batch=overlapping, user=second_annotator).frame_id == frames[1].pk
+
+
+def test_reassigning_a_batch_releases_the_frames_its_former_assignees_held(
+    project, frames, manager, annotator, second_annotator, manager_api
+):
+    batch = create_batch(project=project, user=manager, name="b", frame_ids=[frames[0].pk], assignees=["annotator"])
+    next_frame(batch=batch, user=annotator)
+    assert manager_api.post(f"/api/batches/{batch.pk}/assign/", {"assignees": ["annotator2"]}, format="json").status_code == 200
+    assert next_frame(batch=batch, user=second_annotator).frame_id == frames[0].pk
+    assert _client(second_annotator).post(f"/api/frames/{frames[0].pk}/review/", {"decision": "accepted"}).status_code == 200

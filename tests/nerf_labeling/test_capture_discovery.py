@@ -79,7 +79,8 @@ def test_nothing_found_says_where_it_looked(tmp_path):
     with pytest.raises(CaptureNotFoundError) as caught:
         find_capture(tmp_path)
     message = str(caught.value)
-    assert "transforms.json in it and in its sub-folders" in message
+    assert "transforms.json at the top of the capture and in its sub-folders" in message
+    assert str(tmp_path) not in message  # the folder it was unpacked in is the server's business
     assert "COLMAP model" in message and "sparse/0, sparse, ." in message
 
 

@@ -46,6 +46,7 @@ export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancell
 export interface Job {
   id: number;
   kind: string;
+  project?: number;
   status: JobStatus;
   progress: number;
   message: string;

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { api, items, type Page } from "../api/client";
 import { isManager as managerOf } from "../api/roles";
 import type { Capture, LabelClass, Me, Member, Project } from "../api/types";
+import { ActiveJobs } from "../ui/ActiveJobs";
 import { Empty, ErrorMessage, Loading } from "../ui/feedback";
 import { html } from "../ui/html";
 import { useResource } from "../ui/useResource";
@@ -44,6 +45,7 @@ export function ProjectPage({ projectId, me }: { projectId: number; me?: Me }) {
         <${CaptureUpload} projectId=${projectId} onChange=${captures.reload} />
       </div>
       <div class="column">
+        <${ActiveJobs} projectId=${projectId} />
         <${Members} projectId=${projectId} isManager=${isManager} />
         <${Classes} projectId=${projectId} isManager=${isManager} />
       </div>
