@@ -35,7 +35,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         job = wait_for_job(job, stdout=self.stderr)
         partial = target.with_name(f".{target.name}.part")
-        with job.artifact.open("rb") as source, open(partial, "wb") as sink:
-            shutil.copyfileobj(source, sink)
-        partial.replace(target)
+        try:
+            with job.artifact.open("rb") as source, open(partial, "wb") as sink:
+                shutil.copyfileobj(source, sink)
+            partial.replace(target)
+        except BaseException:  # a full disk or Ctrl-C must not leave a half copy beside the target
+            partial.unlink(missing_ok=True)
+            raise
         self.stdout.write(f"Wrote {job.result['frames']} frames as {format} to {target} ({job.result['bytes']} bytes).")
