@@ -17,9 +17,9 @@ from annotate.services.review import review_frame
 from annotate.tasks import active_learning_round_task, render_labels_task
 from tests.annotate.scenes import exact_scene_capture
 
-HEARTBEAT_TIMEOUT_S = 3
-#: Enough training steps to take longer than the timeout on any machine (each step is ~0.05-0.5 s).
-TRAIN_STEPS = 60
+HEARTBEAT_TIMEOUT_S = 2
+#: Enough training steps to take longer than the timeout even on a quiet machine (a step takes 20-500 ms).
+TRAIN_STEPS = 250
 
 
 def _poll_like_the_web(stop: threading.Event, expired: list[int]) -> None:
