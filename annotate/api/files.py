@@ -9,6 +9,8 @@ from pathlib import PurePosixPath
 
 from django.http import FileResponse
 
+from annotate.errors import NotFoundError
+
 #: content types of the suffixes the server writes; a browser may show these inline
 INLINE_TYPES = {
     ".png": "image/png",
@@ -37,10 +39,18 @@ def file_response(field_file, filename: str | None = None) -> FileResponse:
 
     ``filename`` may hold text a user typed (a project's name): Django writes it RFC 6266 style, quoted
     or as ``filename*=utf-8''<percent-encoded>``, so quotes, non-ASCII and newlines cannot break the header.
+    A row without its file (none was made, or storage lost it) is a 404 that names the missing file.
     """
+    what = field_file.field.verbose_name
+    if not field_file:
+        raise NotFoundError(f"No {what} file has been stored for this yet.")
+    try:
+        stream = field_file.open("rb")
+    except FileNotFoundError:
+        raise NotFoundError(f"The {what} file is missing from storage.") from None
     content_type = served_content_type(field_file.name)
     response = FileResponse(
-        field_file.open("rb"),
+        stream,
         content_type=content_type,
         as_attachment=bool(filename) or content_type not in INLINE_TYPES.values(),
         filename=filename or PurePosixPath(field_file.name).name,

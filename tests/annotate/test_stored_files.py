@@ -69,6 +69,23 @@ def test_a_png_named_html_is_stored_as_png_and_served_as_an_image_with_nosniff(
     assert (thumb["Content-Type"], thumb["X-Content-Type-Options"]) == ("image/jpeg", "nosniff")
 
 
+def test_a_file_that_was_never_stored_or_is_lost_is_a_404_naming_it(project, manager, manager_api, capture_dir):
+    """Found by the API fuzzer: a field without a preview, or a frame whose image left storage, was a 500."""
+    from annotate.models import FieldModel
+
+    capture, _ = _ingest(project, manager, zip_dir(capture_dir))
+    field_model = FieldModel.objects.create(capture=capture, backend="synthetic", preset="exact", checkpoint="x.zip")
+    for what in ("preview", "cameras"):
+        response = manager_api.get(f"/api/fields/{field_model.pk}/{what}/")
+        assert response.status_code == 404, response.content
+        assert what in response.json()["error"]
+    frame = capture.frames.order_by("index").first()
+    frame.image.storage.delete(frame.image.name)
+    response = manager_api.get(f"/api/frames/{frame.pk}/image/")
+    assert response.status_code == 404
+    assert response.json()["error"] == "The image file is missing from storage."
+
+
 # --- messages name the user's files, never the server's folders -------------------------------------
 
 
