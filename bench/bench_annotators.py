@@ -4,6 +4,7 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6
 
     python -m bench.bench_annotators                   # 40 annotators for 60 s
     python -m bench.bench_annotators --annotators 10 --seconds 20   # a quick look
+    python -m bench.bench_annotators --burst             # everyone starts at once on fresh workers
 
 Set-up (not timed): a fresh ``raylabel_bench`` database, a project whose capture has its exact field,
 ground-truth boxes and rendered labels, one batch of every frame assigned to every annotator. Then
@@ -11,7 +12,10 @@ gunicorn serves the app and each annotator loops as a person would, with think t
 take the next frame of the batch (``POST /api/batches/<id>/next/``), read its labels
 (``GET /api/frames/<id>/labels/``), nudge one object (``PATCH /api/objects/<id>/`` with the version
 they last saw; a 409 is the expected answer when someone else edited it first, after which they
-reload it), and accept the frame (``POST /api/frames/<id>/review/``). Reported per endpoint: count,
+reload it), and accept the frame (``POST /api/frames/<id>/review/``). Before the clock starts every
+annotator sends one untimed request (so each gunicorn worker has loaded the app), and each starts after
+a think time of their own rather than all at one instant (``--burst`` skips both: every annotator's
+first request lands on a fresh worker at the same moment). Reported per endpoint: count,
 p50, p95 and max latency in milliseconds and the statuses seen; an error is a 5xx, a failed
 connection or an unexpected status. The machine's load average is printed before and after.
 """
@@ -29,6 +33,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +41,10 @@ DATABASE = "raylabel_bench"
 EXPECTED = {"next": {200, 204}, "labels": {200}, "edit": {200, 409}, "reload": {200}, "review": {200}}
 
 
-def _configure_environment(var_dir: Path) -> dict:
+def _configure_environment(var_dir: Path, database_options: str) -> dict:
+    query = f"?{database_options}" if database_options else ""
     env = {
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}{query}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/8",
         "RAYLABEL_VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -124,7 +130,7 @@ class Annotator(threading.Thread):
     """One person working the batch: next frame, its labels, an object nudge, accept; with pauses."""
 
     def __init__(self, url: str, token: str, batch: int, objects: list[int], until: float, seed: int,
-                 think_s: tuple[float, float], record):
+                 think_s: tuple[float, float], record, burst: bool = False):
         super().__init__(daemon=True)
         import requests
 
@@ -134,6 +140,7 @@ class Annotator(threading.Thread):
         self.rng = random.Random(seed)
         self.think_s = think_s
         self.record = record
+        self.burst = burst
         self.versions: dict[int, int] = {}
 
     def call(self, name: str, method: str, path: str, **kwargs):
@@ -149,7 +156,13 @@ class Annotator(threading.Thread):
     def pause(self) -> None:
         time.sleep(self.rng.uniform(*self.think_s))
 
+    def warm_up(self) -> None:
+        """One untimed request, so every gunicorn worker has loaded the app before the clock starts."""
+        self.session.get(f"{self.url}/api/me/", timeout=60)
+
     def run(self) -> None:
+        if not self.burst:
+            self.pause()  # people do not all click at the same instant
         while time.monotonic() < self.until:
             step = self.call("next", "POST", f"/api/batches/{self.batch}/next/")
             if step is None or step.status_code != 200:
@@ -194,8 +207,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(samples: dict, seconds: float, load_before, load_after, args) -> int:
+    start = "all at once on fresh workers" if args.burst else "staggered, after one warm-up request each"
     print(f"# {args.annotators} annotators for {seconds:.0f} s; gunicorn {args.workers} workers x {args.threads} "
-          f"threads (gthread); think time {args.think_min}-{args.think_max} s")
+          f"threads (gthread); think time {args.think_min}-{args.think_max} s; start {start}; "
+          f"database options: {args.database_options or 'none'}")
     print(f"# {platform.node()}: {os.cpu_count()} cores, load average before {load_before[0]:.2f}, "
           f"after {load_after[0]:.2f}")
     print("| endpoint | requests | p50 ms | p95 ms | max ms | statuses |")
@@ -221,15 +236,19 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--annotators", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--frames", type=int, default=600, help="Frames in the capture and the batch.")
+    parser.add_argument("--frames", type=int, default=900, help="Frames in the capture and the batch (enough for 60 s).")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes.")
     parser.add_argument("--threads", type=int, default=8, help="Threads per gunicorn worker.")
     parser.add_argument("--think-min", type=float, default=0.5)
     parser.add_argument("--think-max", type=float, default=1.5)
+    parser.add_argument("--database-options", default="",
+                        help="Query options of DATABASE_URL for the server, e.g. conn_max_age=60 (persistent connections).")
+    parser.add_argument("--burst", action="store_true",
+                        help="No warm-up request and no staggered start: all annotators hit fresh workers at once.")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="raylabel-bench-annotators-"))
-    env = _configure_environment(workdir / "var")
+    env = _configure_environment(workdir / "var", args.database_options)
     try:
         _create_database()
         print(f"Setting up {args.frames} frames with labels and {args.annotators} annotators…", flush=True)
@@ -243,12 +262,18 @@ def main(argv=None) -> None:
                 with lock:
                     samples[name].append((status, latency))
 
-            load_before = os.getloadavg()
-            until = time.monotonic() + args.seconds
             people = [
-                Annotator(url, token, seeded["batch"], seeded["objects"], until, seed, (args.think_min, args.think_max), record)
+                Annotator(url, token, seeded["batch"], seeded["objects"], 0.0, seed,
+                          (args.think_min, args.think_max), record, burst=args.burst)
                 for seed, token in enumerate(seeded["tokens"])
             ]
+            if not args.burst:
+                with ThreadPoolExecutor(len(people)) as pool:
+                    list(pool.map(Annotator.warm_up, people))
+            load_before = os.getloadavg()
+            until = time.monotonic() + args.seconds
+            for person in people:
+                person.until = until
             for person in people:
                 person.start()
             for person in people:
