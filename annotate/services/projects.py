@@ -54,20 +54,26 @@ def _require_a_manager(project: Project) -> None:
 
 
 def create_label_class(
-    *, project: Project, name: str, color: str = "#e6194b", kitti_type: str = ""
+    *, project: Project, name: str, color: str = "#e6194b", kitti_type: str = "", class_id: int | None = None
 ) -> LabelClass:
-    """Add a class; its ``class_id`` is the next free positive integer of the project."""
+    """Add a class; its ``class_id`` is the one given (an objects file may name it) or the next free one."""
     name = name.strip()
     if not name:
         raise UserFacingError("A label class needs a name.")
     _check_color(color)
+    if class_id is not None and (isinstance(class_id, bool) or not isinstance(class_id, int) or class_id < 1):
+        raise UserFacingError(f"A class id is an integer >= 1 (0 is background), got {class_id!r}.")
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)  # serialise class-id allocation
         if LabelClass.objects.filter(project=project, name=name).exists():
             raise ConflictError(f"Project {project.name!r} already has a class named {name!r}.")
-        next_id = (LabelClass.objects.filter(project=project).aggregate(m=Max("class_id"))["m"] or 0) + 1
+        taken = LabelClass.objects.filter(project=project, class_id=class_id).first() if class_id else None
+        if taken is not None:
+            raise ConflictError(f"Class id {class_id} of project {project.name!r} is already {taken.name!r}.")
+        if class_id is None:
+            class_id = (LabelClass.objects.filter(project=project).aggregate(m=Max("class_id"))["m"] or 0) + 1
         return LabelClass.objects.create(
-            project=project, name=name, class_id=next_id, color=color, kitti_type=kitti_type
+            project=project, name=name, class_id=class_id, color=color, kitti_type=kitti_type
         )
 
 

@@ -156,27 +156,36 @@ def delete_object(*, obj: SceneObject, version) -> None:
         default_storage.delete(mesh_name)
 
 
-def attach_mesh(*, obj: SceneObject, user, version, upload) -> SceneObject:
-    """Turn ``obj`` into a mesh object with the uploaded mesh file (OBJ, PLY, STL or GLB)."""
+def _checked_mesh(name: str, data: bytes):
+    """The mesh in ``data`` (a file called ``name``), or a UserFacingError saying why it cannot be read."""
     from nerf_labeling.meshes import MeshFileError, load_mesh
 
-    upload_name = Path(upload.name or "mesh").name  # the user's file name, never a server path
-    suffix = Path(upload_name).suffix.lower()
+    suffix = Path(name).suffix.lower()
     if suffix not in MESH_SUFFIXES:
-        raise UserFacingError(f"{upload_name}: a mesh must be one of {', '.join(MESH_SUFFIXES)}.")
-    data = upload.read()
+        raise UserFacingError(f"{name}: a mesh must be one of {', '.join(MESH_SUFFIXES)}.")
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         handle.write(data)
         handle.flush()
         try:
-            mesh = load_mesh(handle.name, name=upload_name)
+            return load_mesh(handle.name, name=name)
         except MeshFileError as error:
             raise UserFacingError(str(error)) from None
         except ValueError as error:  # a mesh trimesh reads but TriangleMesh refuses (NaN vertices, ...)
-            raise UserFacingError(f"{upload_name}: {error}") from None
-    stored = default_storage.save(
+            raise UserFacingError(f"{name}: {error}") from None
+
+
+def _store_mesh(obj: SceneObject, suffix: str, data: bytes) -> str:
+    return default_storage.save(
         f"objects/{obj.capture.project_id}/{obj.capture_id}/{obj.instance_id}{suffix}", ContentFile(data)
     )
+
+
+def attach_mesh(*, obj: SceneObject, user, version, upload) -> SceneObject:
+    """Turn ``obj`` into a mesh object with the uploaded mesh file (OBJ, PLY, STL or GLB)."""
+    upload_name = Path(upload.name or "mesh").name  # the user's file name, never a server path
+    data = upload.read()
+    mesh = _checked_mesh(upload_name, data)
+    stored = _store_mesh(obj, Path(upload_name).suffix.lower(), data)
     try:
         with transaction.atomic():
             current = _locked(obj, version)
@@ -220,33 +229,74 @@ def library_objects(capture: Capture, *, workdir: Path) -> list:
     return objects
 
 
-def export_objects(capture: Capture) -> dict:
-    """The objects file (see ``nerf_labeling/labels/README.md``) of ``capture``."""
+def export_objects(capture: Capture, path: Path) -> dict:
+    """Write ``capture``'s objects file (``nerf_labeling/labels/README.md``) to ``path``; return it.
+
+    Meshes are copied beside it to ``<stem>_meshes/<instance_id><suffix>`` and named relative to the
+    file, as the format says, so the file and its folder import anywhere.
+    """
+    rows = capture.scene_objects.select_related("label_class", "updated_by").order_by("instance_id")
+    document = {
+        "units": "metres", "frame": "world", "capture": capture.pk,
+        "objects": [_file_entry(row, _export_mesh(row, path)) for row in rows],
+    }
+    path.write_text(json.dumps(document, indent=1))
+    return document
+
+
+def _export_mesh(row: SceneObject, path: Path) -> str | None:
+    if not row.mesh_file:
+        return None
+    relative = f"{path.stem}_meshes/{row.instance_id}{Path(row.mesh_file.name).suffix.lower()}"
+    (path.parent / relative).parent.mkdir(parents=True, exist_ok=True)
+    with row.mesh_file.open("rb") as source:
+        (path.parent / relative).write_bytes(source.read())
+    return relative
+
+
+def _file_entry(row: SceneObject, mesh: str | None) -> dict:
+    payload = object_payload(row)
     return {
-        "capture": capture.pk,
-        "frame": "capture world frame, metres, +Z up",
-        "objects": [
-            {**_file_entry(payload), "mesh": row.mesh_file.name if row.mesh_file else None}
-            for row, payload in (
-                (row, object_payload(row))
-                for row in capture.scene_objects.select_related("label_class", "updated_by")
-            )
-        ],
+        "instance_id": row.instance_id, "class": row.label_class.name, "class_id": row.label_class.class_id,
+        "kind": row.kind, "center": payload["center"], "size": payload["size"], "rotation": payload["rotation"],
+        "mesh": mesh, "version": row.version,
     }
 
 
-def _file_entry(payload: dict) -> dict:
-    return {
-        "instance_id": payload["instance_id"], "class": payload["class_name"], "kind": payload["kind"],
-        "center": payload["center"], "size": payload["size"], "rotation": payload["rotation"],
-        "version": payload["version"],
+#: The keys an entry of an objects file may have (nerf_labeling/labels/README.md); any other is refused.
+OBJECT_FILE_KEYS = ("instance_id", "class", "class_id", "kind", "center", "size", "rotation", "mesh", "version")
+
+
+def import_objects(*, capture: Capture, user, data: dict | str, base_dir: Path | None = None) -> list[SceneObject]:
+    """Create the objects of an objects file in ``capture``; all or nothing.
+
+    Classes are matched by name and created when missing, with the file's ``class_id`` when it gives
+    one. Mesh paths are relative to ``base_dir`` (the file's folder) or absolute. An entry with a key the
+    format does not have is refused (a ``yaw`` silently dropped would import the box unrotated).
+    ``version`` is read but not kept: an imported object is a new object, at version 1.
+    """
+    items = _object_items(data)
+    for position, item in enumerate(items):
+        _check_entry(f"objects[{position}]", item)
+    meshes = {
+        position: _entry_mesh(f"objects[{position}]", item["mesh"], base_dir)
+        for position, item in enumerate(items) if item.get("mesh")
     }
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            classes = _file_classes(capture.project, items)
+            return [
+                _import_entry(f"objects[{position}]", capture, user, item, classes, meshes.get(position), stored)
+                for position, item in enumerate(items)
+            ]
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
 
 
-def import_objects(*, capture: Capture, user, data: dict | str) -> list[SceneObject]:
-    """Create the boxes of an objects file (classes by name, created if missing); all or nothing."""
-    from annotate.services.projects import create_label_class
-
+def _object_items(data: dict | str) -> list:
     if isinstance(data, str):
         try:
             data = json.loads(data)
@@ -255,22 +305,91 @@ def import_objects(*, capture: Capture, user, data: dict | str) -> list[SceneObj
     items = data.get("objects") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise UserFacingError('The objects file must hold {"objects": [...]}.')
-    created = []
-    with transaction.atomic():
-        for position, item in enumerate(items):
-            where = f"objects[{position}]"
-            if not isinstance(item, dict) or not {"class", "center", "size"} <= set(item):
-                raise UserFacingError(f"{where}: needs 'class', 'center' and 'size'.")
-            if item.get("kind", "box") != "box":
-                raise UserFacingError(f"{where}: only boxes can be imported from a file; upload meshes per object.")
-            label_class = LabelClass.objects.filter(project=capture.project, name=item["class"]).first()
-            if label_class is None:
-                label_class = create_label_class(project=capture.project, name=str(item["class"]))
-            try:
-                created.append(create_object(
-                    capture=capture, user=user, label_class=label_class.pk, center=item["center"],
-                    size=item["size"], rotation=item.get("rotation"), instance_id=item.get("instance_id"),
-                ))
-            except UserFacingError as error:
-                raise type(error)(f"{where}: {error}") from None
-    return created
+    return items
+
+
+def _check_entry(where: str, item) -> None:
+    if not isinstance(item, dict):
+        raise UserFacingError(f"{where}: an entry is a JSON object.")
+    unknown = sorted(set(item) - set(OBJECT_FILE_KEYS))
+    if unknown:
+        raise UserFacingError(
+            f"{where}: unknown key {unknown[0]!r}; an entry has only {', '.join(OBJECT_FILE_KEYS)} "
+            "(give orientation as 'rotation', a 3x3 matrix)."
+        )
+    kind = item.get("kind", SceneObjectKind.BOX)
+    if kind not in SceneObjectKind.values:
+        raise UserFacingError(f"{where}: kind must be one of {', '.join(SceneObjectKind.values)}, got {kind!r}.")
+    needed = {"class", "center"} | ({"mesh"} if kind == SceneObjectKind.MESH else {"size"})
+    missing = sorted(key for key in needed if item.get(key) in (None, ""))
+    if missing:
+        raise UserFacingError(f"{where}: a {kind} entry needs {', '.join(repr(key) for key in missing)}.")
+    class_id = item.get("class_id")
+    if class_id is not None and (isinstance(class_id, bool) or not isinstance(class_id, int) or class_id < 1):
+        raise UserFacingError(f"{where}: class_id must be an integer >= 1, got {class_id!r}.")
+
+
+def _entry_mesh(where: str, mesh_path, base_dir: Path | None) -> tuple[str, bytes, object]:
+    """The suffix, bytes and mesh of an entry's mesh file, read and checked before anything is written."""
+    path = Path(str(mesh_path))
+    if not path.is_absolute():
+        if base_dir is None:
+            raise UserFacingError(
+                f"{where}: mesh {mesh_path!r} is relative, but there is no objects file to resolve it against."
+            )
+        path = base_dir / path
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UserFacingError(f"{where}: cannot read mesh {path}: {error.strerror or error}.") from None
+    try:
+        mesh = _checked_mesh(path.name, data)
+    except UserFacingError as error:
+        raise UserFacingError(f"{where}: {error}") from None
+    return path.suffix.lower(), data, mesh
+
+
+def _file_classes(project, items: list[dict]) -> dict[str, LabelClass]:
+    """Class name -> the project's class, creating missing ones: ids the file gives first, then free ids in
+    sorted name order (the format's rule); a file id that disagrees with the project's is refused."""
+    from annotate.services.projects import create_label_class
+
+    given: dict[str, int] = {}
+    for position, item in enumerate(items):
+        name = str(item["class"]).strip()
+        if item.get("class_id") is not None and given.setdefault(name, item["class_id"]) != item["class_id"]:
+            raise UserFacingError(
+                f"objects[{position}]: class {name!r} has two class ids in the file: "
+                f"{given[name]} and {item['class_id']}."
+            )
+    names = sorted({str(item["class"]).strip() for item in items}, key=lambda name: (name not in given, name))
+    classes = {}
+    for name in names:
+        row = LabelClass.objects.filter(project=project, name=name).first()
+        if row is None:
+            row = create_label_class(project=project, name=name, class_id=given.get(name))
+        elif name in given and row.class_id != given[name]:
+            raise ConflictError(
+                f"Class {name!r} has class id {row.class_id} in project {project.name!r}; the file says {given[name]}."
+            )
+        classes[name] = row
+    return classes
+
+
+def _import_entry(where, capture, user, item, classes, mesh, stored: list[str]) -> SceneObject:
+    kind = item.get("kind", SceneObjectKind.BOX)
+    size = item.get("size")
+    if kind == SceneObjectKind.MESH:  # the mesh decides a mesh object's size
+        size = [float(v) for v in mesh[2].extents]
+    try:
+        obj = create_object(
+            capture=capture, user=user, label_class=classes[str(item["class"]).strip()].pk, center=item["center"],
+            size=size, rotation=item.get("rotation"), kind=kind, instance_id=item.get("instance_id"),
+        )
+    except UserFacingError as error:
+        raise type(error)(f"{where}: {error}") from None
+    if mesh is not None:
+        obj.mesh_file = _store_mesh(obj, mesh[0], mesh[1])
+        stored.append(obj.mesh_file.name)
+        obj.save(update_fields=["mesh_file"])
+    return obj

@@ -2,7 +2,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
-from annotate.models import Capture, Project
+from annotate.models import Capture, Project, SceneObject
 
 
 def capture_by_id(capture_id) -> Capture:
@@ -10,6 +10,13 @@ def capture_by_id(capture_id) -> Capture:
     if capture is None:
         raise CommandError(f"No capture with id {capture_id}.")
     return capture
+
+
+def object_by_id(object_id) -> SceneObject:
+    obj = SceneObject.objects.select_related("capture__project").filter(pk=object_id).first()
+    if obj is None:
+        raise CommandError(f"No scene object with id {object_id} (the 'id' export_objects and the API show).")
+    return obj
 
 
 def project_by_name(name: str) -> Project:

@@ -4,11 +4,21 @@ import time
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from annotate.management.commands._workers import require_a_worker_for
 from annotate.models import Job, JobStatus
+
+#: How long a job may sit queued before the command asks whether any worker listens, and how often after.
+WORKER_CHECK_AFTER_S = 3.0
+WORKER_CHECK_EVERY_S = 30.0
 
 
 def wait_for_job(job: Job, *, stdout, poll_s: float = 0.5, describe=None) -> Job:
-    """Block until ``job`` ends, drawing its progress; raise CommandError if it did not succeed."""
+    """Block until ``job`` ends, drawing its progress; raise CommandError if it did not succeed.
+
+    A job still queued after a few seconds with no worker listening on its queue would wait at 0 %
+    forever: the command says so and stops waiting (the job stays queued for a worker started later).
+    """
+    next_check = time.monotonic() + WORKER_CHECK_AFTER_S
     with tqdm(total=100, desc=job.get_kind_display(), unit="%", file=stdout, leave=True) as bar:
         while True:
             job.refresh_from_db()
@@ -17,6 +27,9 @@ def wait_for_job(job: Job, *, stdout, poll_s: float = 0.5, describe=None) -> Job
             bar.refresh()
             if not job.is_active:
                 break
+            if job.status == JobStatus.QUEUED and time.monotonic() >= next_check:
+                require_a_worker_for(job)
+                next_check = time.monotonic() + WORKER_CHECK_EVERY_S
             time.sleep(poll_s)
     if job.status != JobStatus.SUCCEEDED:
         raise CommandError(f"Job {job.id} {job.status}: {job.error or job.message}")

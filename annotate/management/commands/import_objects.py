@@ -9,7 +9,10 @@ from annotate.services.scene_objects import import_objects
 
 
 class Command(BaseCommand):
-    help = "Add the boxes of an objects file (see nerf_labeling/labels/README.md) to a capture; all or nothing."
+    help = (
+        "Add the objects (boxes and meshes) of an objects file to a capture, all or nothing; the format is "
+        "nerf_labeling/labels/README.md's: mesh paths relative to the file, class_id honoured, unknown keys refused."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("capture_id", type=int)
@@ -21,7 +24,10 @@ class Command(BaseCommand):
         if not source.is_file():
             raise CommandError(f"{source} does not exist.")
         try:
-            created = import_objects(capture=capture_by_id(capture_id), user=user_by_name(user), data=source.read_text())
+            created = import_objects(
+                capture=capture_by_id(capture_id), user=user_by_name(user), data=source.read_text(),
+                base_dir=source.resolve().parent,
+            )
         except UserFacingError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"Imported {len(created)} objects: instance ids {[o.instance_id for o in created]}.")

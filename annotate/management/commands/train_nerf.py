@@ -12,12 +12,22 @@ def _psnr(job) -> str:
     return f"PSNR {curve[-1][2]:.2f} dB" if curve else job.message[:40]
 
 
+def _presets_help() -> str:
+    """The presets as the catalogue describes them, so ``--help`` never drifts from what runs."""
+    described = "; ".join(
+        f"{name} ({entry['backend']}): {entry['description'].rstrip('.')}" for name, entry in PRESET_CATALOG.items()
+    )
+    return f"Training preset (default {DEFAULT_PRESET}). {described}."
+
+
 class Command(BaseCommand):
     help = "Train the radiance field of an ingested capture (a job on the gpu queue; CPU presets run anywhere)."
 
     def add_arguments(self, parser):
         parser.add_argument("capture_id", type=int)
-        parser.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESET_CATALOG))
+        parser.add_argument(
+            "--preset", default=DEFAULT_PRESET, choices=sorted(PRESET_CATALOG), help=_presets_help(),
+        )
         parser.add_argument("--backend", default=None, help="Backend name; must match the preset's.")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--user", default=None)

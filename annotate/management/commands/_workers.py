@@ -1,0 +1,53 @@
+"""Whether a Celery worker listens on the queue a job waits in; used by the commands' ``--wait``."""
+from django.core.management.base import CommandError
+from kombu.exceptions import KombuError
+
+from annotate.models import Job, JobKind, JobStatus
+
+#: The task each kind of job runs; its queue comes from the app's routes (settings.CELERY_TASK_ROUTES).
+TASK_OF_KIND = {
+    JobKind.INGEST: "annotate.tasks.ingest_capture_task",
+    JobKind.TRAIN: "annotate.tasks.train_field_task",
+    JobKind.RENDER: "annotate.tasks.render_labels_task",
+    JobKind.REFINE: "annotate.tasks.refine_object_task",
+    JobKind.AL_ROUND: "annotate.tasks.active_learning_round_task",
+    JobKind.EXPORT: "annotate.tasks.export_dataset_task",
+}
+#: How long workers get to answer; a worker busy in a prefork pool still answers at once.
+ANSWER_TIMEOUT_S = 1.5
+START_A_WORKER = "celery -A config worker -Q cpu,gpu"
+
+
+def job_queue(job: Job) -> str:
+    from config.celery import app
+
+    return app.amqp.router.route({}, TASK_OF_KIND[job.kind])["queue"].name
+
+
+def workers_listening_on(queue: str) -> list[str] | None:
+    """Names of the workers that answer and consume ``queue``; None when the broker cannot be asked."""
+    from config.celery import app
+
+    try:
+        replies = app.control.inspect(timeout=ANSWER_TIMEOUT_S).active_queues() or {}
+    except (KombuError, OSError, NotImplementedError):
+        return None
+    return sorted(worker for worker, queues in replies.items() if any(q.get("name") == queue for q in queues or ()))
+
+
+def require_a_worker_for(job: Job) -> None:
+    """Raise CommandError saying how to start a worker when none would ever take ``job``.
+
+    A worker running a task in a single-threaded (solo) pool cannot answer, so while any job is running
+    somewhere the silence is taken for a busy worker, not for none.
+    """
+    queue = job_queue(job)
+    if Job.objects.filter(status=JobStatus.RUNNING).exists():
+        return
+    if workers_listening_on(queue) != []:
+        return
+    raise CommandError(
+        f"Job {job.id} is queued, but no worker listens on the {queue!r} queue, so it will not start. "
+        f"Start one with `{START_A_WORKER}`; the job stays queued and runs once a worker is up "
+        f"(follow it at /api/jobs/{job.id}/)."
+    )

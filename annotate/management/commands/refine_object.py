@@ -1,0 +1,33 @@
+"""python manage.py refine_object OBJECT_ID [--wait] [--user USERNAME]"""
+from django.core.management.base import BaseCommand, CommandError
+
+from annotate.errors import UserFacingError
+from annotate.management.commands._lookup import object_by_id, user_by_name
+from annotate.management.commands._progress import wait_for_job
+from annotate.services.labels import start_refine
+
+
+class Command(BaseCommand):
+    help = (
+        "Refine a mesh object's pose against the capture's trained field (ICP), the job that "
+        "POST /api/objects/<id>/refine/ starts; prints the job id."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("object_id", type=int)
+        parser.add_argument("--user", default=None)
+        parser.add_argument("--wait", action="store_true", help="Block with a progress bar until the refinement ends.")
+
+    def handle(self, *args, object_id, user, wait, **options):
+        try:
+            job = start_refine(obj=object_by_id(object_id), user=user_by_name(user))
+        except UserFacingError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(str(job.pk))
+        if wait:
+            job = wait_for_job(job, stdout=self.stderr)
+            result = job.result
+            self.stderr.write(
+                f"Refined object {result['object']} to version {result['version']}: RMSE {result['rmse']:.4g} m, "
+                f"inliers {result['inlier_fraction']:.0%}, {result['points_used']} surface points."
+            )
