@@ -91,7 +91,7 @@ class BatchListView(APIView):
         project = selectors.project_for(request.user, project_id)
         return Response([_batch_payload(b) for b in project.batches.prefetch_related("assignees")])
 
-    @extend_schema(request=BatchCreateSerializer, responses={201: inline_serializer("BatchOut", {"id": serializers.IntegerField()})})
+    @extend_schema(request=BatchCreateSerializer, responses={201: inline_serializer("BatchOut", {"id": serializers.IntegerField()}), 409: None})
     def post(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id, manager=True)
         body = BatchCreateSerializer(data=request.data)

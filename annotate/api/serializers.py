@@ -1,5 +1,6 @@
 """Representations of rows for the API; validation of request bodies. No business logic here."""
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotate.models import Capture, Frame, Job, JobKind, LabelClass, Membership, Project
@@ -101,17 +102,26 @@ class CaptureUploadSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
+class LatestReviewSerializer(serializers.Serializer):
+    decision = serializers.CharField()
+    note = serializers.CharField()
+    reviewer = serializers.CharField(source="reviewer.username", allow_null=True, default=None)
+    created_at = serializers.DateTimeField()
+
+
 class FrameSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     labels_url = serializers.SerializerMethodField()
     confidence = serializers.SerializerMethodField()
+    latest_review = serializers.SerializerMethodField()
 
     class Meta:
         model = Frame
         fields = [
             "id", "capture", "index", "file_name", "width", "height", "fx", "fy", "cx", "cy",
             "distortion", "camera_to_world", "review_status", "image_url", "thumbnail_url", "labels_url", "confidence",
+            "latest_review",
         ]
         read_only_fields = fields
 
@@ -127,6 +137,19 @@ class FrameSerializer(serializers.ModelSerializer):
 
     def get_labels_url(self, frame) -> str:
         return reverse("api:frame-labels", args=[frame.pk])
+
+    @extend_schema_field(LatestReviewSerializer(allow_null=True))
+    def get_latest_review(self, frame) -> dict | None:
+        """The last decision on the frame with its note, so a reviewer reopening it sees why it was rejected.
+
+        Lists prefetch ``reviews`` (newest first, see Review.Meta.ordering); a single frame asks for its newest.
+        """
+        prefetched = getattr(frame, "_prefetched_objects_cache", {}).get("reviews")
+        if prefetched is not None:
+            review = next(iter(prefetched), None)
+        else:
+            review = frame.reviews.select_related("reviewer").first()
+        return LatestReviewSerializer(review).data if review is not None else None
 
 
 class PaginationQuerySerializer(serializers.Serializer):

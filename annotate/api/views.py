@@ -3,7 +3,7 @@
 Views parse the request, ask ``selectors`` (reads, with permission checks) and ``services`` (writes),
 and shape the response; nothing else. Long work answers 202 with the job; the same job again, 409.
 """
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -15,7 +15,7 @@ from annotate.api import serializers as s
 from annotate.api.files import file_response
 from annotate.api.pagination import paginate
 from annotate.errors import NotFoundError, UserFacingError
-from annotate.models import Membership
+from annotate.models import Membership, Review
 from annotate.services import captures as capture_services
 from annotate.services import exports as export_services
 from annotate.services import jobs as job_services
@@ -178,7 +178,8 @@ class FrameListView(APIView):
             frames = frames.filter(batch_items__batch_id=batch)
         if (max_confidence := query.get("max_confidence")) is not None:
             frames = frames.filter(labels__confidence__lt=max_confidence)
-        frames = frames.select_related("labels")
+        frames = frames.select_related("labels").prefetch_related(
+            Prefetch("reviews", queryset=Review.objects.select_related("reviewer")))  # each frame's latest_review
         return paginate(request, frames, s.FrameSerializer)
 
 

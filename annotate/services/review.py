@@ -21,6 +21,7 @@ from annotate.models.review import ReviewDecision
 from annotate.selectors import role_in
 
 LOCK_TIMEOUT = timedelta(minutes=30)
+REPEATED_BATCH_WINDOW = timedelta(seconds=10)  # an identical batch by the same user this recent is a repeat (409)
 
 
 def review_frame(*, frame: Frame, user, decision: str, note: str = "") -> Review:
@@ -106,7 +107,10 @@ def create_batch(
     if not items:
         raise UserFacingError("A batch needs at least one frame.")
     users = _members(project, assignees)
+    frame_order = [frame_id for frame_id, _ in items]
     with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=project.pk).first()  # one batch creation per project at a time
+        _refuse_repeated_batch(project, user, frame_order)
         batch = Batch.objects.create(project=project, name=name[:200], al_round=al_round, created_by=user)
         BatchFrame.objects.bulk_create(
             BatchFrame(batch=batch, frame_id=frame_id, position=position, reason=reason[:500])
@@ -114,6 +118,24 @@ def create_batch(
         )
         batch.assignees.set(users)
     return batch
+
+
+def _refuse_repeated_batch(project: Project, user, frame_order: list[int]) -> None:
+    """Refuse a batch of the same frames, in the same order, that ``user`` made moments ago.
+
+    A double click or a retried request must not leave two identical batches for annotators to split;
+    the caller holds the project's row lock, so two such requests at once are serialized here.
+    """
+    recent = Batch.objects.filter(
+        project=project, created_by=user, created_at__gte=timezone.now() - REPEATED_BATCH_WINDOW,
+    ).order_by("-created_at", "-id")
+    for batch in recent:
+        if list(batch.items.order_by("position").values_list("frame_id", flat=True)) == frame_order:
+            raise ConflictError(
+                f"You made the same batch ({batch.name!r}, {len(frame_order)} frames) a moment ago; "
+                f"it was not made twice.",
+                current={"batch": {"id": batch.pk, "name": batch.name}},
+            )
 
 
 def assign_batch(*, batch: Batch, assignees) -> Batch:

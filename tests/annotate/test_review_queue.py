@@ -160,3 +160,41 @@ def test_reassigning_a_batch_releases_the_frames_its_former_assignees_held(
     assert manager_api.post(f"/api/batches/{batch.pk}/assign/", {"assignees": ["annotator2"]}, format="json").status_code == 200
     assert next_frame(batch=batch, user=second_annotator).frame_id == frames[0].pk
     assert _client(second_annotator).post(f"/api/frames/{frames[0].pk}/review/", {"decision": "accepted"}).status_code == 200
+
+
+def test_the_frame_api_returns_the_latest_review_with_its_note(frames, annotator_api):
+    frame = frames[0]
+    assert annotator_api.get(f"/api/frames/{frame.pk}/").json()["latest_review"] is None
+    annotator_api.post(f"/api/frames/{frame.pk}/review/", {"decision": "accepted"})
+    answer = annotator_api.post(f"/api/frames/{frame.pk}/review/", {"decision": "rejected", "note": "  motion blur "})
+    assert answer.json()["latest_review"]["note"] == "motion blur"
+    latest = annotator_api.get(f"/api/frames/{frame.pk}/").json()["latest_review"]
+    assert (latest["decision"], latest["note"], latest["reviewer"]) == ("rejected", "motion blur", "annotator")
+    assert latest["created_at"]
+    listed = annotator_api.get(f"/api/captures/{frame.capture_id}/frames/").json()["results"]
+    by_id = {f["id"]: f["latest_review"] for f in listed}
+    assert by_id[frame.pk]["note"] == "motion blur" and by_id[frames[1].pk] is None
+
+
+def test_the_same_batch_made_twice_in_a_row_is_refused_naming_the_first(project, frames, manager_api):
+    url = f"/api/projects/{project.pk}/batches/"
+    body = {"name": "round 1 top 3", "frames": [f.pk for f in frames[:3]], "assignees": ["annotator"]}
+    first = manager_api.post(url, body, format="json")
+    assert first.status_code == 201
+    repeated = manager_api.post(url, body, format="json")
+    assert repeated.status_code == 409, repeated.json()
+    assert "round 1 top 3" in repeated.json()["error"]
+    assert repeated.json()["current"]["batch"]["id"] == first.json()["id"]
+    assert len(manager_api.get(url).json()) == 1
+    other_frames = manager_api.post(url, {**body, "frames": [f.pk for f in frames[2:]]}, format="json")
+    assert other_frames.status_code == 201
+
+
+def test_an_identical_batch_is_fine_once_the_first_is_no_longer_recent(project, frames, manager):
+    from annotate.models import Batch
+    from annotate.services.review import REPEATED_BATCH_WINDOW
+
+    ids = [f.pk for f in frames[:2]]
+    first = create_batch(project=project, user=manager, name="b", frame_ids=ids)
+    Batch.objects.filter(pk=first.pk).update(created_at=timezone.now() - REPEATED_BATCH_WINDOW - timedelta(seconds=1))
+    assert create_batch(project=project, user=manager, name="b", frame_ids=ids).pk != first.pk

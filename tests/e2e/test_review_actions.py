@@ -1,5 +1,6 @@
 """Review actions in the browser: a rejection without a note shows the server's message; with a note it is
-recorded; "Fix in 3D" marks the frame and opens the scene looking through that frame's camera."""
+recorded; "Fix in 3D" opens the scene looking through that frame's camera, and the frame is marked fixed
+only when the user confirms there that the fix is done."""
 import pytest
 from playwright.sync_api import expect
 
@@ -27,6 +28,11 @@ def test_reject_needs_a_note_and_fix_opens_the_camera(app_page, demo):
     page.wait_for_url(f"**/scene?frame={frame_id}")
     expect(page.locator(".selected-frame")).to_have_attribute("data-frame", str(frame_id))
     frame = app_page.api("GET", f"/api/frames/{frame_id}/")["body"]
-    assert frame["review_status"] == "fixed"
+    assert frame["review_status"] == "rejected", "opening the scene fixes nothing: the frame is not marked fixed yet"
     position = page.evaluate("window.raylabelViewer.camera.position.toArray()")
     assert position == pytest.approx([row[3] for row in frame["camera_to_world"][:3]], abs=1e-5)
+
+    page.once("dialog", lambda dialog: dialog.accept())  # "Mark frame N fixed?": the user confirms after editing
+    page.get_by_role("button", name="Done fixing: mark frame fixed").click()
+    expect(page.locator(".mark-fixed .ok")).to_contain_text("marked fixed")
+    assert app_page.api("GET", f"/api/frames/{frame_id}/")["body"]["review_status"] == "fixed"

@@ -77,6 +77,15 @@ export interface Frame {
   /** Lowest mean label confidence of the visible objects; null before labels are rendered. */
   confidence?: number | null;
   review_note?: string;
+  /** The last review of the frame: a rejection's note stays visible when the frame is reopened. */
+  latest_review?: LatestReview | null;
+}
+
+export interface LatestReview {
+  decision: string;
+  note: string;
+  reviewer: string | null;
+  created_at: string;
 }
 
 export interface Field {

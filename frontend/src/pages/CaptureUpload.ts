@@ -5,6 +5,7 @@ import type { Capture, Job } from "../api/types";
 import { ErrorMessage, ProgressBar } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
+import { useSubmit } from "../ui/submit";
 
 export function CaptureUpload({ projectId, onChange }: { projectId: number; onChange: () => void }) {
   const [file, setFile] = useState<File | null>(null);
@@ -12,8 +13,7 @@ export function CaptureUpload({ projectId, onChange }: { projectId: number; onCh
   const [sent, setSent] = useState<number | null>(null);
   const [jobId, setJobId] = useState<number | null>(null);
   const [error, setError] = useState<Error | null>(null);
-  const submit = async (event: Event) => {
-    event.preventDefault();
+  const [upload, uploading] = useSubmit(async () => {
     if (!file) return;
     const form = new FormData();
     form.append("file", file);
@@ -29,6 +29,10 @@ export function CaptureUpload({ projectId, onChange }: { projectId: number; onCh
     } catch (reason) {
       setError(reason as Error);
     }
+  });
+  const submit = (event: Event) => {
+    event.preventDefault();
+    upload();
   };
   return html`<form class="panel upload" onSubmit=${submit}>
     <h2>Upload a capture</h2>
@@ -37,7 +41,7 @@ export function CaptureUpload({ projectId, onChange }: { projectId: number; onCh
       <input type="file" name="file" accept=".zip,application/zip" required
         onChange=${(e: any) => setFile(e.target.files?.[0] ?? null)} />
       <input placeholder="Name (optional)" value=${name} onInput=${(e: any) => setName(e.target.value)} maxlength="200" />
-      <button type="submit" disabled=${!file}>Upload</button>
+      <button type="submit" disabled=${!file || uploading}>Upload</button>
     </div>
     ${sent !== null ? html`<div class="upload-progress"><${ProgressBar} fraction=${sent} label="Upload" /></div>` : null}
     <${ErrorMessage} error=${error} what="Upload" />

@@ -7,6 +7,7 @@ import { Empty, ErrorMessage, ProgressBar } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
 import { LineChart } from "../ui/LineChart";
+import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 
 const METHODS = ["auto", "random", "entropy", "equal", "bald", "coreset"];
@@ -44,10 +45,10 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
   const [error, setError] = useState<Error | null>(null);
   const [roundId, setRoundId] = useState<number | null>(null);
   const [metric, setMetric] = useState("");
-  const start = () => {
+  const [start, starting] = useSubmit(() => {
     setError(null);
-    api.post<Job>(`/api/projects/${projectId}/al-rounds/`, { method, batch_size: batchSize }).then((j) => setJobId(j.id), setError);
-  };
+    return api.post<Job>(`/api/projects/${projectId}/al-rounds/`, { method, batch_size: batchSize }).then((j) => setJobId(j.id), setError);
+  });
   const list = [...(rounds.data ?? [])].sort((a, b) => a.id - b.id);
   const round = list.find((r) => r.id === roundId) ?? list[list.length - 1];
   const keys = metricKeys(list);
@@ -65,7 +66,7 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
             <label>Method <select value=${method} onChange=${(e: any) => setMethod(e.target.value)} aria-label="Method">
               ${METHODS.map((m) => html`<option value=${m}>${m}</option>`)}</select></label>
             <label>Batch size <input type="number" min="1" value=${batchSize} onInput=${(e: any) => setBatchSize(Number(e.target.value))} /></label>
-            <button onClick=${start}>Start round</button>
+            <button onClick=${() => start()} disabled=${starting}>Start round</button>
           </div>
           <${ErrorMessage} error=${error} what="Start round" />
           <${JobPanel} jobId=${jobId} title="Active-learning round" onEnd=${() => { rounds.reload(); setRoundId(null); }} />
@@ -109,11 +110,11 @@ function RoundView({ round, rounds, onPick, projectId, annotators, onBatch, mana
   const [assignees, setAssignees] = useState<string[]>([]);
   const [error, setError] = useState<Error | null>(null);
   const [made, setMade] = useState<string | null>(null);
-  const make = () => {
+  const [make, making] = useSubmit(() => {
     setError(null);
-    api.post<Batch>(`/api/projects/${projectId}/batches/`, { name: name || `Round ${round.id} top ${size}`, al_round: round.id, size, assignees })
+    return api.post<Batch>(`/api/projects/${projectId}/batches/`, { name: name || `Round ${round.id} top ${size}`, al_round: round.id, size, assignees })
       .then((b) => { setMade(`Batch "${b.name}" made with ${b.progress?.total ?? size} frames.`); onBatch(); }, setError);
-  };
+  });
   return html`<div class="panel round" data-round=${round.id}>
     <div class="title-row"><h2>Round ${round.id}</h2>
       <select value=${round.id} onChange=${(e: any) => onPick(Number(e.target.value))} aria-label="Round">
@@ -129,7 +130,7 @@ function RoundView({ round, rounds, onPick, projectId, annotators, onBatch, mana
       <input placeholder="Batch name" value=${name} onInput=${(e: any) => setName(e.target.value)} />
       <label>Top N <input type="number" min="1" max=${round.picks?.length || undefined} value=${size} onInput=${(e: any) => setSize(Number(e.target.value))} /></label>
       <${AssigneePicker} annotators=${annotators} value=${assignees} onChange=${setAssignees} />
-      <button onClick=${make}>Make batch</button>
+      <button onClick=${() => make()} disabled=${making}>Make batch</button>
     </div>` : null}
     ${made ? html`<div class="ok">${made}</div>` : null}
     <${ErrorMessage} error=${error} what="Make batch" />
@@ -146,7 +147,8 @@ function Batches({ batches, error, annotators, reload, manager }: {
 }) {
   const [assigning, setAssigning] = useState<Record<number, string[]>>({});
   const [actionError, setActionError] = useState<Error | null>(null);
-  const assign = (b: Batch) => api.post(`/api/batches/${b.id}/assign/`, { assignees: assigning[b.id] ?? [] }).then(reload, setActionError);
+  const [assign, assigningNow] = useSubmit((b: Batch) =>
+    api.post(`/api/batches/${b.id}/assign/`, { assignees: assigning[b.id] ?? [] }).then(reload, setActionError));
   return html`<div class="panel batches">
     <h2>Batches</h2>
     <${ErrorMessage} error=${error} what="Batches" />
@@ -163,7 +165,7 @@ function Batches({ batches, error, annotators, reload, manager }: {
       ${manager ? html`<div class="inline-form assign">
         <${AssigneePicker} annotators=${annotators} value=${assigning[b.id] ?? b.assignees ?? []}
           onChange=${(v: string[]) => setAssigning({ ...assigning, [b.id]: v })} />
-        <button class="small" onClick=${() => assign(b)}>Assign</button>
+        <button class="small" onClick=${() => assign(b)} disabled=${assigningNow}>Assign</button>
       </div>` : html`<div class="muted small-text">assigned: ${b.assignees?.join(", ") || "nobody"}</div>`}
     </div>`)}
   </div>`;

@@ -5,6 +5,7 @@ import type { Batch, ExportFormat, Job, Project } from "../api/types";
 import { Empty, ErrorMessage } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
+import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 
 /** The formats answer is `{formats: [names]}` (or a list of `{name, description}`). */
@@ -23,10 +24,10 @@ export function ExportPage({ projectId }: { projectId: number }) {
   const [jobId, setJobId] = useState<number | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const chosen = format || formats.data?.[0]?.name || "";
-  const start = () => {
+  const [start, starting] = useSubmit(() => {
     setError(null);
-    api.post<Job>(`/api/projects/${projectId}/exports/`, { format: chosen, frames, options: {} }).then((j) => setJobId(j.id), setError);
-  };
+    return api.post<Job>(`/api/projects/${projectId}/exports/`, { format: chosen, frames, options: {} }).then((j) => setJobId(j.id), setError);
+  });
   return html`<section class="page export-page">
     <div class="crumbs"><a href="/app/">Projects</a> › <a href=${`/app/projects/${projectId}`} class="ellipsis">${project.data?.name ?? projectId}</a> › Export</div>
     <h1>Export a dataset</h1>
@@ -39,7 +40,7 @@ export function ExportPage({ projectId }: { projectId: number }) {
           <option value="all">all frames</option><option value="accepted">accepted frames</option>
           <option value="status:pending">pending frames</option>
           ${batches.data?.map((b) => html`<option value=${`batch:${b.id}`}>batch ${b.name}</option>`)}</select></label>
-        <button onClick=${start} disabled=${!chosen}>Export</button>
+        <button onClick=${() => start()} disabled=${!chosen || starting}>Export</button>
       </div>
       <div class="muted small-text">${formats.data?.find((f) => f.name === chosen)?.description}</div>
       <${ErrorMessage} error=${error} what="Export" />

@@ -1,11 +1,12 @@
 /** One frame under review: the photo with overlay layers and 2D boxes, and accept / reject with a note / fix. */
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api/client";
-import type { Frame, FrameLabels } from "../api/types";
+import type { Frame, FrameLabels, LatestReview } from "../api/types";
 import { navigate } from "../router";
 import { ErrorMessage } from "../ui/feedback";
 import { confidenceClass, confidenceText } from "../ui/confidence";
 import { html } from "../ui/html";
+import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 
 const LAYERS = ["instance", "depth", "confidence"] as const;
@@ -19,13 +20,13 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
   const [error, setError] = useState<Error | null>(null);
   const [overlayErrors, setOverlayErrors] = useState<Record<string, boolean>>({});
   useEffect(() => { setNote(""); setError(null); setOverlayErrors({}); }, [frame.id]);
-  const review = (decision: "accepted" | "rejected" | "fixed") =>
+  const [review, reviewing] = useSubmit((decision: "accepted" | "rejected") =>
     api.post<Frame>(`/api/frames/${frame.id}/review/`, { decision, note }).then((f) => {
       setError(null);
       onReviewed({ ...frame, ...f });
-      return f;
-    });
-  const fix = () => review("fixed").catch(() => null).finally(() => navigate(`/captures/${frame.capture}/scene?frame=${frame.id}`));
+    }, setError));
+  // Nothing is fixed yet: the scene page marks the frame fixed when the user says the fix is done.
+  const fix = () => navigate(`/captures/${frame.capture}/scene?frame=${frame.id}`);
   // The SVG is in image pixels and stretched to the panel: size the text to the image, not to the screen.
   const fontSize = Math.max(frame.width, frame.height) / 40;
   const labelsMissing = labels.error && "status" in labels.error && (labels.error as any).status === 404;
@@ -60,12 +61,23 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
         <td>${(o.visible_fraction * 100).toFixed(0)}%</td><td>${((o.truncation ?? 0) * 100).toFixed(0)}%</td>
         <td><span class=${`badge ${confidenceClass(o.confidence)}`}>${confidenceText(o.confidence)}</span></td></tr>`)}</tbody>
     </table>` : null}
+    ${frame.latest_review ? html`<${LastReview} review=${frame.latest_review} />` : null}
     <textarea placeholder="Note (why rejected, what to fix)" value=${note} onInput=${(e: any) => setNote(e.target.value)} rows="2"></textarea>
     <div class="inline-form review-actions">
-      <button class="accept" onClick=${() => review("accepted").catch(setError)}>Accept</button>
-      <button class="reject" onClick=${() => review("rejected").catch(setError)}>Reject</button>
-      <button onClick=${fix} title="Mark for fixing and open the 3D view from this camera">Fix in 3D</button>
+      <button class="accept" onClick=${() => review("accepted")} disabled=${reviewing}>Accept</button>
+      <button class="reject" onClick=${() => review("rejected")} disabled=${reviewing}>Reject</button>
+      <button onClick=${fix} title="Open the 3D view from this camera; mark the frame fixed there once it is">Fix in 3D</button>
     </div>
     <${ErrorMessage} error=${error} what="Review" />
+  </div>`;
+}
+
+/** Who decided what about the frame last, and their note: a rejection's reason must not vanish. */
+function LastReview({ review }: { review: LatestReview }) {
+  const when = new Date(review.created_at).toLocaleString();
+  return html`<div class="last-review small-text" data-testid="last-review">
+    <span class=${`badge review-status status-${review.decision}`}>${review.decision}</span>
+    <span class="muted"> by ${review.reviewer ?? "a removed user"} · ${when}</span>
+    ${review.note ? html`<div class="review-note">${review.note}</div>` : null}
   </div>`;
 }

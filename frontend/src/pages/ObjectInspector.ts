@@ -7,6 +7,7 @@ import type { Conflict, ObjectStore } from "../scene/objectStore";
 import { ErrorMessage, ProgressBar } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
+import { useSubmit } from "../ui/submit";
 
 function NumberRow({ label, values, step, onCommit, testId }: {
   label: string; values: number[]; step: number; onCommit: (v: number[]) => void; testId: string;
@@ -64,10 +65,10 @@ export function ObjectInspector({ object, store, classes }: { object: SceneObjec
     uploadWithProgress<SceneObject>(`/api/objects/${object.id}/mesh/`, form, setSent)
       .then((saved) => store.replace(saved), setError);
   };
-  const refine = () => {
+  const [refine, refining] = useSubmit(() => {
     setError(null);
-    store.flush().then(() => api.post<Job>(`/api/objects/${object.id}/refine/`)).then((job) => setRefineJob(job.id), setError);
-  };
+    return store.flush().then(() => api.post<Job>(`/api/objects/${object.id}/refine/`)).then((job) => setRefineJob(job.id), setError);
+  });
   const refined = (job: Job) => {
     if (job.status === "succeeded") api.get<SceneObject>(`/api/objects/${object.id}/`).then((o) => store.replace(o), setError);
   };
@@ -96,7 +97,7 @@ export function ObjectInspector({ object, store, classes }: { object: SceneObjec
         <input type="file" accept=".obj,.ply,.stl,.glb" onChange=${(e: any) => e.target.files?.[0] && uploadMesh(e.target.files[0])} />
       </label>
       ${sent !== null && sent < 1 ? html`<${ProgressBar} fraction=${sent} label="Mesh upload" />` : null}
-      ${object.kind === "mesh" ? html`<button onClick=${refine}>Refine (ICP)</button>` : null}
+      ${object.kind === "mesh" ? html`<button onClick=${() => refine()} disabled=${refining}>Refine (ICP)</button>` : null}
       <${JobPanel} jobId=${refineJob} title="Refine" onEnd=${refined}>
         ${(job: Job) => job.result?.rmse !== undefined ? html`<div class="fit">Fit residual (RMSE) ${Number(job.result.rmse).toFixed(4)} m ·
           inliers ${(100 * Number(job.result.inlier_fraction ?? 0)).toFixed(0)}%</div>` : null}

@@ -6,6 +6,7 @@ import type { Capture, LabelClass, Me, Member, Project } from "../api/types";
 import { ActiveJobs } from "../ui/ActiveJobs";
 import { Empty, ErrorMessage, Loading } from "../ui/feedback";
 import { html } from "../ui/html";
+import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 import { CaptureUpload } from "./CaptureUpload";
 
@@ -39,6 +40,7 @@ export function ProjectPage({ projectId, me }: { projectId: number; me?: Me }) {
             <td class="actions">
               <a href=${`/app/captures/${c.id}/scene`}>Scene</a>
               <a href=${`/app/captures/${c.id}/review`}>Review</a>
+              ${isManager && c.status === "failed" ? html`<${DeleteFailedCapture} capture=${c} onDeleted=${captures.reload} />` : null}
             </td>
           </tr>`)}</tbody>
         </table>` : null}
@@ -58,25 +60,26 @@ function Members({ projectId, isManager }: { projectId: number; isManager: boole
   const [username, setUsername] = useState("");
   const [role, setRole] = useState("annotator");
   const [error, setError] = useState<Error | null>(null);
-  const act = (promise: Promise<unknown>) => promise.then(() => { setError(null); members.reload(); }, setError);
+  const [act, acting] = useSubmit((request: () => Promise<unknown>) =>
+    request().then(() => { setError(null); members.reload(); }, setError));
   const add = (event: Event) => {
     event.preventDefault();
-    act(api.post(`/api/projects/${projectId}/members/`, { username, role }));
+    act(() => api.post(`/api/projects/${projectId}/members/`, { username, role }));
   };
   return html`<div class="panel members">
     <h2>Members</h2>
     <${ErrorMessage} error=${members.error} what="Members" />
     <ul class="list">${members.data?.map((m) => html`<li>
       <span class="ellipsis" title=${m.username}>${m.username}</span><span class="badge">${m.role}</span>
-      ${isManager ? html`<button class="small link" title="Remove" onClick=${() =>
-        act(api.delete(`/api/projects/${projectId}/members/${encodeURIComponent(m.username)}/`))}>remove</button>` : null}
+      ${isManager ? html`<button class="small link" title="Remove" disabled=${acting} onClick=${() =>
+        act(() => api.delete(`/api/projects/${projectId}/members/${encodeURIComponent(m.username)}/`))}>remove</button>` : null}
     </li>`)}</ul>
     ${isManager ? html`<form class="inline-form" onSubmit=${add}>
       <input placeholder="username" value=${username} onInput=${(e: any) => setUsername(e.target.value)} required />
       <select value=${role} onChange=${(e: any) => setRole(e.target.value)}>
         <option value="annotator">annotator</option><option value="manager">manager</option>
       </select>
-      <button type="submit">Add</button>
+      <button type="submit" disabled=${acting}>Add</button>
     </form>` : null}
     <${ErrorMessage} error=${error} />
   </div>`;
@@ -87,10 +90,11 @@ function Classes({ projectId, isManager }: { projectId: number; isManager: boole
   const [name, setName] = useState("");
   const [color, setColor] = useState("#e6194b");
   const [error, setError] = useState<Error | null>(null);
+  const [addClass, adding] = useSubmit(() => api.post(`/api/projects/${projectId}/classes/`, { name, color, kitti_type: "" })
+    .then(() => { setError(null); setName(""); classes.reload(); }, setError));
   const add = (event: Event) => {
     event.preventDefault();
-    api.post(`/api/projects/${projectId}/classes/`, { name, color, kitti_type: "" })
-      .then(() => { setError(null); setName(""); classes.reload(); }, setError);
+    addClass();
   };
   return html`<div class="panel classes">
     <h2>Label classes</h2>
@@ -102,8 +106,20 @@ function Classes({ projectId, isManager }: { projectId: number; isManager: boole
     ${isManager ? html`<form class="inline-form" onSubmit=${add}>
       <input placeholder="class name" value=${name} onInput=${(e: any) => setName(e.target.value)} required />
       <input type="color" value=${color} onInput=${(e: any) => setColor(e.target.value)} />
-      <button type="submit">Add</button>
+      <button type="submit" disabled=${adding}>Add</button>
     </form>` : null}
     <${ErrorMessage} error=${error} />
   </div>`;
+}
+
+/** A manager removes a capture whose upload or ingest failed (after a confirmation), so it stops cluttering the list. */
+function DeleteFailedCapture({ capture, onDeleted }: { capture: Capture; onDeleted: () => void }) {
+  const [error, setError] = useState<Error | null>(null);
+  const [remove, removing] = useSubmit(() => {
+    if (!confirm(`Delete the failed capture "${capture.name}"? Its uploaded files are removed too.`)) return Promise.resolve();
+    setError(null);
+    return api.delete(`/api/captures/${capture.id}/`).then(onDeleted, setError);
+  });
+  return html`<button class="small danger delete-capture" onClick=${() => remove()} disabled=${removing}>Delete</button>
+    <${ErrorMessage} error=${error} what="Delete" />`;
 }

@@ -5,20 +5,18 @@ import type { Project } from "../api/types";
 import { navigate } from "../router";
 import { Empty, ErrorMessage, Loading } from "../ui/feedback";
 import { html } from "../ui/html";
+import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 
 export function ProjectsPage() {
   const projects = useResource(() => api.get<Page<Project>>("/api/projects/?limit=1000").then(items), []);
   const [name, setName] = useState("");
   const [error, setError] = useState<Error | null>(null);
-  const create = async (event: Event) => {
+  const [createProject, creating] = useSubmit(() => api.post<Project>("/api/projects/", { name, description: "" })
+    .then((project) => navigate(`/projects/${project.id}`), setError));
+  const create = (event: Event) => {
     event.preventDefault();
-    try {
-      const project = await api.post<Project>("/api/projects/", { name, description: "" });
-      navigate(`/projects/${project.id}`);
-    } catch (reason) {
-      setError(reason as Error);
-    }
+    createProject();
   };
   return html`<section class="page">
     <h1>Projects</h1>
@@ -34,7 +32,7 @@ export function ProjectsPage() {
     </ul>
     <form class="inline-form" onSubmit=${create}>
       <input placeholder="New project name" value=${name} onInput=${(e: any) => setName(e.target.value)} required maxlength="200" />
-      <button type="submit">Create project</button>
+      <button type="submit" disabled=${creating}>Create project</button>
     </form>
     <${ErrorMessage} error=${error} what="Create project" />
   </section>`;

@@ -6,6 +6,7 @@ import { FramePager } from "../gallery/FramePager";
 import { Gallery } from "../gallery/Gallery";
 import { ErrorMessage } from "../ui/feedback";
 import { html } from "../ui/html";
+import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 import { FrameDetail } from "./FrameDetail";
 
@@ -21,26 +22,26 @@ export function ReviewPage({ captureId, initialBatch }: { captureId: number; ini
   const [batch, setBatch] = useState(initialBatch);
   const [maxConfidence, setMaxConfidence] = useState("");
   const [selected, setSelected] = useState<Frame | null>(null);
-  const [nextError, setNextError] = useState<Error | string | null>(null);
+  const [nextError, setNextError] = useState<Error | null>(null);
+  const [batchFinished, setBatchFinished] = useState(false);
   const filters = { review_status: status, batch, max_confidence: maxConfidence };
   const pager = useMemo(() => new FramePager(`/api/captures/${captureId}/frames/`, filters), [captureId, status, batch, maxConfidence]);
   const [, setTick] = useState(0);
   useEffect(() => pager.subscribe(() => setTick((t) => t + 1)), [pager]);
   (window as any).raylabelPager = pager; // for the e2e speed test and the console
-  const nextInBatch = async () => {
+  useEffect(() => setBatchFinished(false), [batch]);
+  // The queue answers 204 (no frame) once nothing is left for this user: that is the batch done, not an error.
+  const [nextInBatch, fetchingNext] = useSubmit(() => {
     setNextError(null);
-    try {
-      const frame = await api.post<Frame | null>(`/api/batches/${batch}/next/`);
+    return api.post<Frame | null>(`/api/batches/${batch}/next/`).then((frame) => {
+      setBatchFinished(!frame);
       if (frame) setSelected(frame);
-      else setNextError("Nothing left for you in this batch.");
-    } catch (error) {
-      setNextError(error as Error);
-    }
-  };
+    }, setNextError);
+  });
   const reviewed = (frame: Frame) => {
     pager.update(frame);
     setSelected(frame);
-    if (batch && frame.review_status !== "fixed") nextInBatch(); // work through the batch one frame after another
+    if (batch) nextInBatch(); // work through the batch one frame after another
   };
   return html`<section class="review-page">
     <div class="review-main">
@@ -57,11 +58,13 @@ export function ReviewPage({ captureId, initialBatch }: { captureId: number; ini
           ${batches.data?.map((b) => html`<option value=${b.id}>${b.name}</option>`)}</select></label>
         <label>Confidence below <select value=${maxConfidence} onChange=${(e: any) => setMaxConfidence(e.target.value)} aria-label="Confidence filter">
           ${["", "0.9", "0.75", "0.5", "0.25"].map((c) => html`<option value=${c}>${c || "any"}</option>`)}</select></label>
-        ${batch ? html`<button onClick=${nextInBatch}>Next frame for me</button>` : null}
+        ${batch ? html`<button onClick=${() => nextInBatch()} disabled=${fetchingNext}>Next frame for me</button>` : null}
         <span class="muted gallery-count" data-testid="gallery-count">${pager.count === null ? "…" : `${pager.count.toLocaleString()} frame${pager.count === 1 ? "" : "s"}`}</span>
       </div>
       <${ErrorMessage} error=${batches.error && (batches.error as any).status !== 404 ? batches.error : null} what="Batches" />
       <${ErrorMessage} error=${nextError} what="Next frame" />
+      ${batchFinished ? html`<div class="ok batch-finished" role="status" data-testid="batch-finished">
+        <strong>Batch finished</strong> — nothing is left for you in this batch. Thank you!</div>` : null}
       <${ErrorMessage} error=${pager.error} what="Frames" />
       <${Gallery} pager=${pager} selectedId=${selected?.id ?? null} onSelect=${setSelected} />
     </div>

@@ -15,6 +15,7 @@ import { type GizmoMode, SceneViewer } from "../scene/SceneViewer";
 import { Empty, ErrorMessage, Loading } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
+import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 import { ObjectInspector } from "./ObjectInspector";
 import { TrainingPanel } from "./TrainingPanel";
@@ -192,10 +193,10 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
     return () => window.removeEventListener("keydown", onKey);
   });
 
-  const render = () => {
+  const [render, rendering] = useSubmit(() => {
     setRenderError(null);
-    store.flush().then(() => api.post<Job>(`/api/captures/${captureId}/render/`)).then((j) => setRenderJob(j.id), setRenderError);
-  };
+    return store.flush().then(() => api.post<Job>(`/api/captures/${captureId}/render/`)).then((j) => setRenderJob(j.id), setRenderError);
+  });
   const saveState = store.conflicts.size ? "conflict" : store.saving ? "saving…" : "saved";
 
   return html`<section class="scene-page">
@@ -212,7 +213,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
       ${!field && fields.data ? html`<div class="muted small-text">No field yet: train one to see the preview points.</div>` : null}
       <div class="panel labels-panel">
         <h3>Labels</h3>
-        <button onClick=${render}>Render labels</button>
+        <button onClick=${() => render()} disabled=${rendering}>Render labels</button>
         <${ErrorMessage} error=${renderError} what="Render" />
         <${JobPanel} jobId=${renderJob} title="Label rendering" />
       </div>
@@ -228,6 +229,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
             <button onClick=${() => flyTo(selectedFrame)} title="F">View from camera</button>
             <button onClick=${() => step(-1)}>‹</button><button onClick=${() => step(1)}>›</button>
           </div>
+          ${selectedFrame.id === frameId ? html`<${MarkFixed} frame=${selectedFrame} onMarked=${setSelectedFrame} />` : null}
           <label class="check"><input type="checkbox" checked=${photoShown} onChange=${(e: any) => setPhotoShown(e.target.checked)} /> Photo overlay</label>
           <input type="range" min="0" max="1" step="0.05" value=${photo} aria-label="Photo opacity" onInput=${(e: any) => setPhoto(Number(e.target.value))} />
         </div>` : html`<${Empty}>No frame selected.<//>`}
@@ -266,4 +268,20 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
       ${selected ? html`<${ObjectInspector} object=${selected} store=${store} classes=${classList} />` : null}
     </aside>
   </section>`;
+}
+
+/** The frame opened from review with "Fix in 3D": marked fixed only when the user says the fix is done. */
+function MarkFixed({ frame, onMarked }: { frame: Frame; onMarked: (frame: Frame) => void }) {
+  const [error, setError] = useState<Error | null>(null);
+  const [mark, marking] = useSubmit(() => {
+    if (!confirm(`Mark frame ${frame.index} fixed? Do this once its objects are corrected.`)) return Promise.resolve();
+    setError(null);
+    return api.post<Frame>(`/api/frames/${frame.id}/review/`, { decision: "fixed", note: "" })
+      .then((reviewed) => onMarked({ ...frame, ...reviewed }), setError);
+  });
+  return html`<div class="mark-fixed">
+    ${frame.review_status === "fixed" ? html`<div class="ok">Frame ${frame.index} is marked fixed.</div>`
+      : html`<button onClick=${() => mark()} disabled=${marking} title="Record that this frame's objects are corrected">Done fixing: mark frame fixed</button>`}
+    <${ErrorMessage} error=${error} what="Mark fixed" />
+  </div>`;
 }

@@ -6,6 +6,7 @@ import { ErrorMessage } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
 import { LineChart } from "../ui/LineChart";
+import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 
 interface Presets {
@@ -34,11 +35,11 @@ export function TrainingPanel({ captureId, projectId, fields, onTrained }: {
   const [jobId, setJobId] = useState<number | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const shownJob = jobId ?? running.data?.id ?? null;
-  const train = () => {
+  const [train, starting] = useSubmit(() => {
     setError(null);
-    api.post<Job>(`/api/captures/${captureId}/train/`, { preset: preset || presets.data?.default })
+    return api.post<Job>(`/api/captures/${captureId}/train/`, { preset: preset || presets.data?.default })
       .then((job) => setJobId(job.id), setError);
-  };
+  });
   return html`<div class="panel training">
     <h3>Radiance field</h3>
     <${ErrorMessage} error=${presets.error} what="Presets" />
@@ -47,7 +48,7 @@ export function TrainingPanel({ captureId, projectId, fields, onTrained }: {
         ${Object.entries(presets.data?.presets ?? {}).map(([name, p]) =>
           html`<option value=${name} title=${p.description}>${name} (${p.backend})</option>`)}
       </select>
-      <button onClick=${train} disabled=${!presets.data}>Train</button>
+      <button onClick=${() => train()} disabled=${!presets.data || starting}>Train</button>
     </div>
     <${ErrorMessage} error=${error} what="Train" />
     <${JobPanel} jobId=${shownJob} title="Training" onEnd=${onTrained}>
