@@ -23,17 +23,10 @@ from annotate.errors import ConflictError, ServiceUnavailableError, UserFacingEr
 from annotate.models import Capture, CaptureStatus, Frame, Job, JobKind, Project
 from annotate.scratch import scratch_dir, sweep_stale_scratch
 from annotate.services.jobs import JobReporter, start_job
+from annotate.uploads import too_large
 
 #: Pillow's format name -> the suffix a frame image of that format is stored (and served) under
 IMAGE_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp", "TIFF": ".tif"}
-
-
-def _human_bytes(count: int) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if count < 1024 or unit == "GiB":
-            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count} bytes"
 
 
 def create_capture(*, project: Project, user, name: str, archive: File) -> tuple[Capture, Job]:
@@ -46,10 +39,7 @@ def create_capture(*, project: Project, user, name: str, archive: File) -> tuple
 
     size = archive.size
     if size > settings.RAYLABEL_MAX_UPLOAD_BYTES:
-        raise UserFacingError(
-            f"The upload is {_human_bytes(size)}; the limit is "
-            f"{_human_bytes(settings.RAYLABEL_MAX_UPLOAD_BYTES)}."
-        )
+        raise too_large("RAYLABEL_MAX_UPLOAD_BYTES", size)
     archive.seek(0)
     if size == 0 or not zipfile.is_zipfile(archive):
         raise UserFacingError(

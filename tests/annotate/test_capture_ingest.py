@@ -84,7 +84,7 @@ def test_an_upload_that_is_not_a_zip_is_refused_and_nothing_is_stored(project, m
 
 def test_an_oversize_upload_is_refused_with_the_limit(project, manager, capture_zip, settings, media_root):
     settings.RAYLABEL_MAX_UPLOAD_BYTES = 1000
-    with pytest.raises(UserFacingError, match=r"limit is 1000 bytes"):
+    with pytest.raises(UserFacingError, match=r"the limit for a capture archive is 1000 bytes"):
         _upload(project, manager, capture_zip)
     assert not Capture.objects.exists()
     assert _stored_files(media_root) == []
