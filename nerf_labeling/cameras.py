@@ -22,6 +22,9 @@ from nerf_labeling.typed import FloatArray
 #: Right-multiplying a camera-to-world matrix by this flips its camera Y and Z axes.
 AXIS_FLIP_YZ = np.diag([1.0, -1.0, -1.0, 1.0])
 
+#: The world's up direction (against gravity), ``(3,)``: world +Z, as in DESIGN.md.
+WORLD_UP = np.array([0.0, 0.0, 1.0])
+
 
 class PoseError(ValueError):
     """A camera or object pose that is not a finite rigid transform."""
