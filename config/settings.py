@@ -265,7 +265,8 @@ CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is redelivered, not los
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
-# Training runs where the GPUs are; everything else on CPU workers (a CPU worker may take "gpu" too).
+# Training goes to the queue its preset names (annotate.services.training.PRESET_CATALOG: the voxel grid to
+# "cpu", nerfacto to "gpu"), passed when the job is enqueued; the route below only covers a task sent without one.
 CELERY_TASK_ROUTES = {
     "annotate.tasks.train_field_task": {"queue": "gpu"},
     "annotate.tasks.*": {"queue": "cpu"},

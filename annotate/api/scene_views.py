@@ -48,6 +48,10 @@ class MeshUploadSerializer(serializers.Serializer):
 class TrainRequestSerializer(serializers.Serializer):
     preset = serializers.CharField(required=False, default=training_services.DEFAULT_PRESET)
     seed = serializers.IntegerField(required=False, min_value=0, max_value=2**32 - 1, default=0)
+    max_seconds = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=1.0, max_value=7 * 24 * 3600,
+        help_text="Optional wall-clock cap; training it stops early says so (result.cut_short). Presets have none.",
+    )
     render_after = serializers.BooleanField(
         required=False, default=False, help_text="Queue the render of every frame's labels once training succeeds."
     )

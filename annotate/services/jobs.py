@@ -59,8 +59,12 @@ def start_job(
     user=None,
     params: dict | None = None,
     task=None,
+    queue: str | None = None,
 ) -> Job:
     """Create a queued job and enqueue ``task(job.id)`` once the transaction commits.
+
+    ``queue`` names the Celery queue to send it to (e.g. a training preset's ``cpu`` or ``gpu``);
+    None keeps the task's route from ``CELERY_TASK_ROUTES``.
 
     Raises :class:`ConflictError` carrying the running job when one of the same kind and target is
     queued or running.
@@ -81,18 +85,21 @@ def start_job(
             raise
         raise _already_running(running) from None
     if task is not None:
-        transaction.on_commit(lambda: _enqueue(job, task))
+        transaction.on_commit(lambda: _enqueue(job, task, queue))
     return job
 
 
-def _enqueue(job: Job, task) -> None:
+def _enqueue(job: Job, task, queue: str | None = None) -> None:
     """Send ``task(job.id)`` to the broker; if the broker cannot be reached, fail the job and say so.
 
     Runs after the job row is committed, so the failed row stays visible and frees its target: the
     same job can be started again at once, instead of answering 409 for a job no worker will ever see.
     """
     try:
-        task.delay(job.id)
+        if queue is None:
+            task.delay(job.id)
+        else:
+            task.apply_async((job.id,), queue=queue)
     except (BrokerError, OSError) as error:
         logger.error("Could not enqueue job %s (%s): %s", job.id, job.kind, error)
         Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
@@ -261,8 +268,9 @@ def run_job(job_id: int, work: Callable[[Job, JobReporter], dict | None]) -> Non
             job.id, JobStatus.FAILED, attempt=job.attempts, error=f"Internal error ({type(error).__name__}): {error}"
         )
     else:
+        message = str(result.pop("message", "Done."))  # work may say more than "Done.", e.g. that it was cut short
         _finish_by_id(
-            job.id, JobStatus.SUCCEEDED, attempt=job.attempts, result=result, progress=1.0, message="Done."
+            job.id, JobStatus.SUCCEEDED, attempt=job.attempts, result=result, progress=1.0, message=message
         )
 
 

@@ -27,9 +27,12 @@ HELD_OUT_EVERY = 10
 
 
 def start_training(
-    *, capture: Capture, user, preset: str = DEFAULT_PRESET, seed: int = 0, render_after: bool = False
+    *, capture: Capture, user, preset: str = DEFAULT_PRESET, seed: int = 0, render_after: bool = False,
+    max_seconds: float | None = None,
 ) -> Job:
-    """Queue the training of ``capture``'s field; with ``render_after``, a label render follows its success."""
+    """Queue the training of ``capture``'s field on its preset's queue; with ``render_after``, a label render
+    follows its success. ``max_seconds`` is an explicit wall-clock cap (presets train a fixed number of
+    iterations); a run it stops early is reported as cut short."""
     from annotate.tasks import train_field_task
 
     if capture.status != CaptureStatus.READY:
@@ -37,12 +40,20 @@ def start_training(
     preset = preset or DEFAULT_PRESET
     if preset not in PRESET_CATALOG:
         raise UserFacingError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESET_CATALOG)}.")
+    if max_seconds is not None and max_seconds <= 0:
+        raise UserFacingError(f"max_seconds must be positive (got {max_seconds}); leave it out for no time cap.")
     with transaction.atomic():
         return start_job(
             kind=JobKind.TRAIN, target=f"capture:{capture.pk}", project=capture.project, user=user,
-            params={"capture_id": capture.pk, "preset": preset, "seed": seed, "render_after": bool(render_after)},
-            task=train_field_task,
+            params={"capture_id": capture.pk, "preset": preset, "seed": seed, "render_after": bool(render_after),
+                    "max_seconds": max_seconds},
+            task=train_field_task, queue=preset_queue(preset),
         )
+
+
+def preset_queue(preset: str | None) -> str:
+    """The Celery queue whose workers train ``preset`` (``cpu`` or ``gpu``)."""
+    return PRESET_CATALOG.get(preset or DEFAULT_PRESET, PRESET_CATALOG[DEFAULT_PRESET])["queue"]
 
 
 def train_capture(*, job: Job, reporter: JobReporter) -> dict:
@@ -54,6 +65,8 @@ def train_capture(*, job: Job, reporter: JobReporter) -> dict:
         config = preset(job.params["preset"])
     except KeyError as error:
         raise UserFacingError(str(error.args[0])) from None
+    if job.params.get("max_seconds"):
+        config.max_seconds = float(job.params["max_seconds"])
     frames = list(capture.frames.order_by("index"))
     if len(frames) < 2:
         raise UserFacingError(f"Capture {capture.pk} has {len(frames)} frames; training needs at least 2.")
@@ -70,12 +83,11 @@ def train_capture(*, job: Job, reporter: JobReporter) -> dict:
                       None if report.held_out_psnr is None else round(report.held_out_psnr, 3)])
         psnr = f", held-out PSNR {report.held_out_psnr:.2f} dB" if report.held_out_psnr is not None else ""
         done = report.iteration / max(report.total, 1)
-        if getattr(config, "max_seconds", None):
-            done = max(done, report.elapsed_s / config.max_seconds)  # a time budget may end training first
         reporter.progress(
             0.95 * min(done, 1.0),
             f"Iteration {report.iteration}/{report.total}, loss {report.loss:.4f}{psnr}",
             force=report.held_out_psnr is not None, curve=curve[-500:],
+            elapsed_s=round(report.elapsed_s, 1), eta_s=estimate_time_left(report, getattr(config, "max_seconds", None)),
         )
 
     try:
@@ -87,10 +99,36 @@ def train_capture(*, job: Job, reporter: JobReporter) -> dict:
         raise JobCancelled() from None
     reporter.progress(0.96, "Saving the field and its preview", force=True)
     field_model = _store_field(job, capture, field, [camera for _, camera in pairs], metrics)
-    result = {"field_model": field_model.pk, "metrics": field_model.metrics, "curve": curve[-500:]}
+    result = {"field_model": field_model.pk, "metrics": field_model.metrics, "curve": curve[-500:],
+              "elapsed_s": round(metrics.seconds, 1), "eta_s": 0.0, **_cut_short_report(metrics, config.max_seconds)}
     if job.params.get("render_after"):
         result["render"] = _render_after_training(capture, job)
     return result
+
+
+def estimate_time_left(report, max_seconds: float | None) -> float | None:
+    """Seconds left at the pace so far (iterations per second since the start); None before any iteration.
+
+    An explicit ``max_seconds`` cap bounds the estimate, since training stops there.
+    """
+    if report.iteration <= 0 or report.elapsed_s <= 0:
+        return None
+    left = (report.total - report.iteration) * report.elapsed_s / report.iteration
+    if max_seconds:
+        left = min(left, max(max_seconds - report.elapsed_s, 0.0))
+    return round(max(left, 0.0), 1)
+
+
+def _cut_short_report(metrics, max_seconds: float | None) -> dict:
+    """``cut_short`` with iterations done and planned; a cut-short run also says so in the job's message."""
+    planned = metrics.planned_iterations or metrics.iterations
+    report = {"cut_short": bool(metrics.cut_short), "iterations": metrics.iterations, "planned_iterations": planned}
+    if metrics.cut_short:
+        report["message"] = (
+            f"Done, but cut short by the {max_seconds:g} s time cap after {metrics.iterations} of "
+            f"{planned} iterations: the field is less trained than the preset intends."
+        )
+    return report
 
 
 def _render_after_training(capture: Capture, job: Job) -> dict:
@@ -140,6 +178,7 @@ def _store_field(job: Job, capture: Capture, field, cameras, metrics) -> FieldMo
                 checkpoint=stored[0], preview=stored[1], cameras=stored[2],
                 metrics={
                     "iterations": metrics.iterations, "seconds": round(metrics.seconds, 2),
+                    "planned_iterations": metrics.planned_iterations, "cut_short": metrics.cut_short,
                     "final_loss": metrics.final_loss, "train_psnr": metrics.train_psnr,
                     "held_out_psnr": metrics.held_out_psnr, **metrics.extra,
                 },

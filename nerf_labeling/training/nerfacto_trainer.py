@@ -128,10 +128,11 @@ class NerfactoTrainer:
         trainer = self.trainer_config.setup(local_rank=0, world_size=1)
         with without_lpips():
             trainer.setup()
-        start, loss, step = time.perf_counter(), float("nan"), 0
+        start, loss, step, cut_short = time.perf_counter(), float("nan"), 0, False
         for step in range(c.max_iterations):
             elapsed = time.perf_counter() - start
             if c.max_seconds is not None and elapsed >= c.max_seconds:
+                cut_short = True  # the explicit wall-clock cap ended the run early
                 break
             if should_stop():
                 raise TrainingCancelled(f"training cancelled after {step} iterations")
@@ -156,5 +157,6 @@ class NerfactoTrainer:
         field.pipeline.eval()
         progress(TrainingProgress(step, c.max_iterations, loss, seconds, held_psnr))
         metrics = TrainingMetrics(backend=c.backend, iterations=step, seconds=seconds, final_loss=loss,
-                                  train_psnr=psnr(loss) if loss == loss else float("nan"), held_out_psnr=held_psnr)
+                                  train_psnr=psnr(loss) if loss == loss else float("nan"), held_out_psnr=held_psnr,
+                                  planned_iterations=c.max_iterations, cut_short=cut_short)
         return field, metrics

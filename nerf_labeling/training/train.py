@@ -21,7 +21,7 @@ class TrainingProgress:
     """What a progress callback receives.
 
     iteration : iterations done so far
-    total : the iteration budget (a wall-time budget may end training earlier)
+    total : the iteration budget (an explicit ``max_seconds`` cap may end training earlier)
     loss : training loss of the latest iteration
     elapsed_s : wall time since training started
     held_out_psnr : mean PSNR (dB) over held-out frames if evaluated at this iteration, else None
@@ -45,6 +45,10 @@ class TrainingMetrics:
     train_psnr: float
     held_out_psnr: float | None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the iteration budget; ``iterations`` falls short of it only when ``cut_short``
+    planned_iterations: int | None = None
+    #: True when an explicit ``max_seconds`` cap stopped training before ``planned_iterations``
+    cut_short: bool = False
 
 
 ProgressCallback = Callable[[TrainingProgress], None]
@@ -73,8 +77,9 @@ def train_field(
     held_out : frames never trained on, rendered to report held-out PSNR
     progress : called every ``config.progress_every`` iterations and whenever held-out PSNR is evaluated
     should_stop : polled every iteration; returning True raises :class:`TrainingCancelled`
-    seed : all randomness (ray batches, sample jitter) derives from it; runs without a wall-time
-        budget are deterministic given the seed
+    seed : all randomness (ray batches, sample jitter) derives from it; schedules follow iterations,
+        never the clock, so a run is deterministic given the seed on a quiet or a busy machine (unless an
+        explicit ``max_seconds`` cap cuts it short, which ``TrainingMetrics.cut_short`` reports)
 
     Returns
     -------

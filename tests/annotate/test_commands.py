@@ -217,15 +217,18 @@ def test_a_mesh_is_attached_and_refined_from_the_command_line(project, manager, 
 
 @pytest.fixture
 def broker_queue():
-    """The broker's ``gpu`` queue, emptied after the test (nothing else consumes this test's broker)."""
+    """Messages waiting in a broker queue (``cpu`` unless named); both queues are emptied before and after
+    the test (nothing else consumes this test's broker)."""
     from config.celery import app
 
     with app.connection_for_write() as connection:
         channel = connection.default_channel
-        channel.queue_declare("gpu", durable=True)
-        channel.queue_purge("gpu")
-        yield lambda: channel.queue_declare("gpu", passive=True).message_count
-        channel.queue_purge("gpu")
+        for name in ("cpu", "gpu"):
+            channel.queue_declare(name, durable=True)
+            channel.queue_purge(name)
+        yield lambda name="cpu": channel.queue_declare(name, passive=True).message_count
+        for name in ("cpu", "gpu"):
+            channel.queue_purge(name)
 
 
 def test_waiting_with_no_worker_listening_says_so_within_seconds(transactional_db, broker_queue, project):
@@ -233,13 +236,13 @@ def test_waiting_with_no_worker_listening_says_so_within_seconds(transactional_d
         pytest.fail("this test needs the Redis broker: set CELERY_BROKER_URL (as `make test` does)")
     capture = Capture.objects.create(project=project, name="scene", status=CaptureStatus.READY)
     started = time.monotonic()
-    with pytest.raises(CommandError, match=r"no worker listens on the 'gpu' queue.*celery -A config worker -Q cpu,gpu"):
+    with pytest.raises(CommandError, match=r"no worker listens on the 'cpu' queue.*celery -A config worker -Q cpu,gpu"):
         call_command("train_nerf", str(capture.pk), "--preset", "grid-fast", "--wait",
                      stdout=io.StringIO(), stderr=io.StringIO())
     assert time.monotonic() - started < 10
     job = Job.objects.get(kind="train")
     assert job.status == JobStatus.QUEUED  # it stays queued for a worker started later
-    assert broker_queue() == 1
+    assert broker_queue("cpu") == 1  # grid-fast is a CPU preset
 
 
 # --- help ------------------------------------------------------------------------------------------------

@@ -12,6 +12,28 @@ WORKER_CHECK_AFTER_S = 3.0
 WORKER_CHECK_EVERY_S = 30.0
 
 
+def format_duration(seconds: float) -> str:
+    """``45 s``, ``3 min 05 s``, ``1 h 02 min`` (as the browser's job panels write it)."""
+    total = max(0, round(seconds))
+    if total < 60:
+        return f"{total} s"
+    minutes = total // 60
+    if minutes < 60:
+        return f"{minutes} min {total % 60:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def job_timing(job: Job) -> str:
+    """``3 min 05 s elapsed, about 1 min 30 s left`` from the job's ``result.elapsed_s``/``eta_s``; '' without them."""
+    result = job.result or {}
+    if not isinstance(result.get("elapsed_s"), (int, float)):
+        return ""
+    text = f"{format_duration(result['elapsed_s'])} elapsed"
+    if job.status == JobStatus.RUNNING and isinstance(result.get("eta_s"), (int, float)):
+        text += f", about {format_duration(result['eta_s'])} left"
+    return text
+
+
 def wait_for_job(job: Job, *, stdout, poll_s: float = 0.5, describe=None) -> Job:
     """Block until ``job`` ends, drawing its progress; raise CommandError if it did not succeed.
 
@@ -23,7 +45,8 @@ def wait_for_job(job: Job, *, stdout, poll_s: float = 0.5, describe=None) -> Job
         while True:
             job.refresh_from_db()
             bar.n = round(job.progress * 100)
-            bar.set_postfix_str(describe(job) if describe else job.message[:60], refresh=False)
+            status = describe(job) if describe else job.message[:60]
+            bar.set_postfix_str(" · ".join(filter(None, [status, job_timing(job)])), refresh=False)
             bar.refresh()
             if not job.is_active:
                 break

@@ -19,8 +19,13 @@ START_A_WORKER = "celery -A config worker -Q cpu,gpu"
 
 
 def job_queue(job: Job) -> str:
+    """The queue ``job`` was sent to: a training job's preset names it, other jobs follow the routes."""
     from config.celery import app
 
+    if job.kind == JobKind.TRAIN:
+        from annotate.services.training import preset_queue
+
+        return preset_queue(job.params.get("preset"))
     return app.amqp.router.route({}, TASK_OF_KIND[job.kind])["queue"].name
 
 

@@ -21,7 +21,7 @@ def _presets_help() -> str:
 
 
 class Command(BaseCommand):
-    help = "Train the radiance field of an ingested capture (a job on the gpu queue; CPU presets run anywhere)."
+    help = "Train the radiance field of an ingested capture (a job on the queue its preset names: cpu or gpu)."
 
     def add_arguments(self, parser):
         parser.add_argument("capture_id", type=int)
@@ -30,19 +30,24 @@ class Command(BaseCommand):
         )
         parser.add_argument("--backend", default=None, help="Backend name; must match the preset's.")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--max-seconds", type=float, default=None,
+            help="Optional wall-clock cap; a run it stops early is reported as cut short (presets have none).",
+        )
         parser.add_argument("--user", default=None)
         parser.add_argument("--wait", action="store_true", help="Block with a progress bar until training ends.")
         parser.add_argument(
             "--render-after", action="store_true", help="Queue the render of every frame's labels once training succeeds."
         )
 
-    def handle(self, *args, capture_id, preset, backend, seed, user, wait, render_after, **options):
+    def handle(self, *args, capture_id, preset, backend, seed, max_seconds, user, wait, render_after, **options):
         if backend and PRESET_CATALOG[preset]["backend"] != backend:
             raise CommandError(f"Preset {preset!r} uses backend {PRESET_CATALOG[preset]['backend']!r}, not {backend!r}.")
         capture = capture_by_id(capture_id)
         try:
             job = start_training(
-                capture=capture, user=user_by_name(user), preset=preset, seed=seed, render_after=render_after
+                capture=capture, user=user_by_name(user), preset=preset, seed=seed, render_after=render_after,
+                max_seconds=max_seconds,
             )
         except UserFacingError as error:
             raise CommandError(str(error)) from error
@@ -50,6 +55,8 @@ class Command(BaseCommand):
         if wait:
             job = wait_for_job(job, stdout=self.stderr, describe=_psnr)
             metrics = job.result.get("metrics", {})
+            if job.result.get("cut_short"):
+                self.stderr.write(job.message)
             self.stderr.write(
                 "Trained: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())
             )

@@ -11,6 +11,7 @@ import { MeContext, mayCancel } from "../api/roles";
 import type { Job } from "../api/types";
 import { ErrorMessage, ProgressBar } from "./feedback";
 import { html } from "./html";
+import { jobTiming } from "./jobTiming";
 
 export const ACTIVE_JOBS_POLL_MS = 3000;
 
@@ -79,6 +80,7 @@ export function ActiveJobs({ projectId }: { projectId: number }) {
         ${mayCancel(me, job) ? html`<button class="small" onClick=${() => cancel(job)}>Cancel</button>` : null}
       </div>
       <${ProgressBar} fraction=${job.progress} label=${job.message || undefined} />
+      ${jobTiming(job) ? html`<div class="muted small-text job-timing">${jobTiming(job)}</div>` : null}
     </div>`)}
   </div>`;
 }

@@ -6,6 +6,7 @@ import { MeContext, mayCancel } from "../api/roles";
 import type { Job } from "../api/types";
 import { ErrorMessage, ProgressBar } from "./feedback";
 import { html } from "./html";
+import { jobTiming } from "./jobTiming";
 
 interface Props {
   jobId: number | null;
@@ -27,6 +28,7 @@ export function JobPanel({ jobId, title, onEnd, children }: Props) {
       ${job && !isFinished(job) && mayCancel(me, job) ? html`<button class="small" onClick=${cancel}>Cancel</button>` : null}
     </div>
     <${ProgressBar} fraction=${job?.progress ?? 0} label=${job?.message || undefined} />
+    ${job && jobTiming(job) ? html`<div class="muted small-text job-timing">${jobTiming(job)}</div>` : null}
     ${job?.status === "failed" ? html`<${ErrorMessage} error=${job.error || "The job failed."} what="Job failed" />` : null}
     <${ErrorMessage} error=${error} what="Job status" />
     <${ErrorMessage} error=${cancelError} what="Cancel" />
