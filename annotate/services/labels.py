@@ -225,7 +225,7 @@ REFINE_VIEWS = 8
 
 
 def refine_object(*, job: Job, reporter: JobReporter) -> dict:
-    from nerf_labeling.labels.pose_refinement import refine_mesh_pose
+    from nerf_labeling.labels.pose_refinement import PoseFitRejected, refine_mesh_pose
 
     obj = SceneObject.objects.select_related("capture").get(pk=job.params["object_id"])
     field = load_trained_field(_require_field(obj.capture))
@@ -235,12 +235,12 @@ def refine_object(*, job: Job, reporter: JobReporter) -> dict:
     frames = list(obj.capture.frames.order_by("index"))
     step = max(1, len(frames) // REFINE_VIEWS)
     cameras = [frame_camera(frame) for frame in frames[::step][:REFINE_VIEWS]]
-    refined, alignment = refine_mesh_pose(field, placed, cameras)
+    try:
+        refined, pose_fit = refine_mesh_pose(field, placed, cameras)
+    except PoseFitRejected as rejected:  # the object keeps its pose and version
+        raise UserFacingError(f"Object {obj.instance_id} keeps its pose. {rejected}") from rejected
     reporter.progress(0.9, "Saving the refined pose", force=True)
-    fit = {
-        "rmse": float(alignment.rmse), "inlier_fraction": float(alignment.inlier_fraction),
-        "used_global_search": bool(alignment.used_global_search), "points_used": int(alignment.points_used),
-    }
+    fit = pose_fit.as_dict()
     with transaction.atomic():
         current = SceneObject.objects.select_for_update().get(pk=obj.pk)
         if current.version != job.params["version"]:

@@ -22,6 +22,14 @@ from nerf_labeling.typed import FloatArray
 GLOBAL_SEARCH_MODES = ("auto", "always", "never")
 
 
+class TooFewScenePoints(ValueError):
+    """Too few scene points lie near the mesh to fit it; ``count`` says how many did."""
+
+    def __init__(self, message: str, count: int) -> None:
+        super().__init__(message)
+        self.count = count
+
+
 @dataclass(frozen=True)
 class Alignment:
     """A fitted pose and how well it fits.
@@ -66,6 +74,7 @@ def align_mesh_to_points(
     min_inlier_fraction: float = 0.8,
     mesh_samples: int = 20000,
     seed: int = 0,
+    seen_filter=None,
 ) -> Alignment:
     """Fit the pose of ``mesh`` to scene ``points``, starting from ``initial_pose``.
 
@@ -80,6 +89,10 @@ def align_mesh_to_points(
     global_search : ``"auto"`` (only when the local fit has fewer than ``min_inlier_fraction``
         inliers), ``"always"`` or ``"never"``
     seed : seeds the mesh sampling and RANSAC
+    seen_filter : optional ``(world points (M, 3), world normals (M, 3)) -> (M,) bool``, which mesh
+        surface points the cameras saw at a pose. When given, the fit is refined once more against only
+        the mesh samples seen at the fitted pose: scene points (a neighbour's faces, the ground) then
+        cannot snap onto faces no camera reached, which pulled objects toward the scene's middle.
     """
     import open3d as o3d  # heavy; imported only where alignment runs
 
@@ -90,7 +103,7 @@ def align_mesh_to_points(
     local = (points - initial_pose[:3, 3]) @ initial_pose[:3, :3]
     local = local[_near_box(local, mesh.bounds, search_radius)]
     if len(local) < 10:
-        raise ValueError(f"only {len(local)} scene points lie within {search_radius} m of the mesh")
+        raise TooFewScenePoints(f"only {len(local)} scene points lie within {search_radius} m of the mesh", len(local))
     target_points, target_normals = sample_mesh_surface(mesh, mesh_samples, np.random.default_rng(seed))
     source, target = o3d.geometry.PointCloud(), o3d.geometry.PointCloud()
     source.points = o3d.utility.Vector3dVector(local)
@@ -103,9 +116,40 @@ def align_mesh_to_points(
         if use_global:
             fits += _global_fits(o3d, source, target, mesh, score, search_radius, seed)
     fraction, rmse, _, transform = _best_fit(fits)
+    if seen_filter is not None:
+        with o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
+            seen_fit = _refit_on_seen(o3d, source, target_points, target_normals, initial_pose, transform,
+                                      seen_filter, inlier_distance)
+        if seen_fit is not None:
+            fraction, rmse, _, transform = score(seen_fit)
     # ``transform`` maps the scene (in the guessed mesh frame) onto the mesh; the pose moves the other way.
     pose = initial_pose @ invert_rigid(transform)
     return Alignment(pose, rmse, fraction, use_global, int(len(local)))
+
+
+#: Fewest seen mesh samples worth a refit on the seen surface alone.
+MIN_SEEN_SAMPLES = 100
+
+
+def _refit_on_seen(o3d, source, target_points, target_normals, initial_pose, transform, seen_filter, inlier_distance):
+    """ICP from ``transform`` against only the mesh samples ``seen_filter`` keeps at the pose it gives.
+
+    Starts at four inlier distances: the pose is already close, and a refit that moves farther than
+    that (a degenerate seen surface lets ICP slide) is dropped, as is one with too few seen samples
+    (``None`` then).
+    """
+    pose = initial_pose @ invert_rigid(transform)
+    seen = np.asarray(seen_filter(target_points @ pose[:3, :3].T + pose[:3, 3], target_normals @ pose[:3, :3].T))
+    if seen.sum() < MIN_SEEN_SAMPLES:
+        return None
+    target = o3d.geometry.PointCloud()
+    target.points = o3d.utility.Vector3dVector(target_points[seen])
+    target.normals = o3d.utility.Vector3dVector(target_normals[seen])
+    refit = _refine(o3d, source, target, transform, 4 * inlier_distance, inlier_distance)
+    step = refit @ invert_rigid(transform)
+    if np.linalg.norm(step[:3, 3]) > 4 * inlier_distance or Rotation.from_matrix(step[:3, :3]).magnitude() > np.radians(5.0):
+        return None
+    return refit
 
 
 def _near_box(points: np.ndarray, bounds: np.ndarray, margin: float) -> np.ndarray:

@@ -10,7 +10,8 @@ from annotate.services.labels import start_refine
 class Command(BaseCommand):
     help = (
         "Refine a mesh object's pose against the capture's trained field (ICP), the job that "
-        "POST /api/objects/<id>/refine/ starts; prints the job id."
+        "POST /api/objects/<id>/refine/ starts; prints the job id. With --wait, prints the fit's residual, "
+        "overlap and seen fraction, or why the fit was refused (the object then keeps its pose)."
     )
 
     def add_arguments(self, parser):
@@ -26,8 +27,13 @@ class Command(BaseCommand):
         self.stdout.write(str(job.pk))
         if wait:
             job = wait_for_job(job, stdout=self.stderr)
-            result = job.result
-            self.stderr.write(
-                f"Refined object {result['object']} to version {result['version']}: RMSE {result['rmse']:.4g} m, "
-                f"inliers {result['inlier_fraction']:.0%}, {result['points_used']} surface points."
-            )
+            self.stderr.write(describe_refinement(job.result))
+
+
+def describe_refinement(result: dict) -> str:
+    """The refine job's result in one line: the new version and the fit's measures."""
+    return (
+        f"Refined object {result['object']} to version {result['version']}: RMSE {result['rmse'] * 1000:.1f} mm, "
+        f"overlap {result['overlap']:.0%}, seen by the cameras {result['seen_fraction']:.0%}, "
+        f"inliers {result['inlier_fraction']:.0%}, {result['points_used']} surface points."
+    )

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, uploadWithProgress } from "../api/client";
 import type { Job, LabelClass, SceneObject } from "../api/types";
 import { eulerDegreesFromRows, rowsFromEulerDegrees, snapToGround } from "../scene/boxGeometry";
+import { fitSummary } from "./fitSummary";
 import type { Conflict, ObjectStore } from "../scene/objectStore";
 import { ErrorMessage, ProgressBar } from "../ui/feedback";
 import { html } from "../ui/html";
@@ -99,10 +100,9 @@ export function ObjectInspector({ object, store, classes }: { object: SceneObjec
       ${sent !== null && sent < 1 ? html`<${ProgressBar} fraction=${sent} label="Mesh upload" />` : null}
       ${object.kind === "mesh" ? html`<button onClick=${() => refine()} disabled=${refining}>Refine (ICP)</button>` : null}
       <${JobPanel} jobId=${refineJob} title="Refine" onEnd=${refined}>
-        ${(job: Job) => job.result?.rmse !== undefined ? html`<div class="fit">Fit residual (RMSE) ${Number(job.result.rmse).toFixed(4)} m ·
-          inliers ${(100 * Number(job.result.inlier_fraction ?? 0)).toFixed(0)}%</div>` : null}
+        ${(job: Job) => fitSummary(job.result) ? html`<div class="fit">${fitSummary(job.result)}</div>` : null}
       <//>
-      ${object.fit && Object.keys(object.fit).length ? html`<div class="fit muted small-text">Last fit: ${Object.entries(object.fit)
+      ${object.fit && Object.keys(object.fit).length ? html`<div class="fit muted small-text">Last fit: ${fitSummary(object.fit) ?? Object.entries(object.fit)
         .map(([k, v]) => `${k} ${typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v}`).join(" · ")}</div>` : null}
     </div>
     <${ErrorMessage} error=${error} />
