@@ -35,7 +35,7 @@ def test_a_mesh_placed_where_the_field_shows_no_such_object_is_refused():
     # An empty spot of the ground: ICP settles the mesh's underside on the ground (tight residual,
     # high inlier fraction: the old code accepted it), but the field confirms almost none of its seen sides.
     obj = MeshObject(1, 1, "bracket", upright_pose(0.8, -0.7, 0.15, 25.0), mesh=l_shape_mesh(), version=4)
-    with pytest.raises(PoseFitRejected, match=r"overlap\), below the 50% required") as rejected:
+    with pytest.raises(PoseFitRejected, match=r"overlap\), below the 80% required") as rejected:
         refine_mesh_pose(SyntheticField(l_shape_scene()), obj, orbit(), image_scale=1.0)
     assert rejected.value.fit.overlap < 0.1 and rejected.value.fit.seen_fraction > MIN_SEEN_FRACTION
 
@@ -58,7 +58,7 @@ def test_each_measure_past_its_threshold_is_named_with_its_value():
                   used_global_search=False, points_used=100)
     messages = " ".join(fit.failures())
     assert "RMSE) is 8.0 mm, above the 5 mm allowed" in messages
-    assert "only 30% of the mesh the cameras saw" in messages and "below the 50% required" in messages
+    assert "only 30% of the mesh the cameras saw" in messages and "below the 80% required" in messages
     assert "saw only 10% of the mesh, below the 20% required" in messages
     good = PoseFit(np.eye(4), MAX_FIT_RMSE, 0.9, MIN_FIT_OVERLAP, MIN_SEEN_FRACTION, False, 100)
     assert good.failures() == []
@@ -66,8 +66,9 @@ def test_each_measure_past_its_threshold_is_named_with_its_value():
 
 @pytest.mark.xfail(strict=True, reason=(
     "open (issue 12 item 3): the box at (1.13, -0.94) of this scene, near the edge of the orbit's views, "
-    "slides 12.9 cm along the one face that pins it (barely seen) and the fit is accepted: RMSE 1.2 mm, "
-    "overlap 66 %, seen 54 %; that face's own overlap is 14 %"))
+    "slides 12.9 cm along the one face that pins it (barely seen): RMSE 1.2 mm, overlap 66 %, seen 54 %, "
+    "that face's own overlap 14 %. Since MIN_FIT_OVERLAP is 0.8 that fit is refused (the box keeps its "
+    "pose) instead of accepted, but it is still not recovered"))
 def test_on_a_random_scene_boxes_are_recovered_within_5_mm_and_half_a_degree(tmp_path):
     """The accuracy target, on a scene drawn with a seed the refinement was never tuned on; the fit
     uses only the mesh surface the cameras saw (the refit on seen samples)."""
