@@ -63,6 +63,26 @@ def capture_zip(capture_dir) -> bytes:
     return zip_dir(capture_dir)
 
 
+@pytest.fixture
+def tiny_capture(project, manager, tmp_path):
+    """An ingested 10-frame capture at 32x24: enough to train a field in seconds."""
+    from django.core.files.base import ContentFile
+
+    from annotate.services.captures import create_capture
+    from annotate.tasks import ingest_capture_task
+
+    data = zip_dir(write_capture_dir(tmp_path / "scene", n_frames=10, width=32, height=24))
+    capture, job = create_capture(project=project, user=manager, name="tiny", archive=ContentFile(data, name="s.zip"))
+    ingest_capture_task(job.id)
+    capture.refresh_from_db()
+    return capture
+
+
+@pytest.fixture
+def capture(tiny_capture):
+    return tiny_capture
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

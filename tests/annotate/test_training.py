@@ -6,24 +6,12 @@ import time
 
 import numpy as np
 import pytest
-from django.core.files.base import ContentFile
 from django.db import close_old_connections
 
 from annotate.models import FieldModel, Job
-from annotate.services.captures import create_capture
 from annotate.services.jobs import cancel_job
 from annotate.services.training import PRESET_CATALOG, start_training
-from annotate.tasks import ingest_capture_task, train_field_task
-from tests.annotate.archives import write_capture_dir, zip_dir
-
-
-@pytest.fixture
-def capture(project, manager, tmp_path):
-    data = zip_dir(write_capture_dir(tmp_path / "scene", n_frames=10, width=32, height=24))
-    capture, job = create_capture(project=project, user=manager, name="tiny", archive=ContentFile(data, name="s.zip"))
-    ingest_capture_task(job.id)
-    capture.refresh_from_db()
-    return capture
+from annotate.tasks import train_field_task
 
 
 def _ply_vertices(data: bytes) -> np.ndarray:

@@ -6,26 +6,14 @@ import json
 import pytest
 import redis
 from django.conf import settings
-from django.core.files.base import ContentFile
 
 from annotate.management.commands._progress import job_timing, wait_for_job
 from annotate.models import Capture, CaptureStatus, Job, JobKind, JobStatus
-from annotate.services.captures import create_capture
 from annotate.services.training import PRESET_CATALOG, estimate_time_left, start_training
-from annotate.tasks import ingest_capture_task, train_field_task
+from annotate.tasks import train_field_task
 from nerf_labeling.training import TrainingProgress
-from tests.annotate.archives import write_capture_dir, zip_dir
 
 QUEUES = ("cpu", "gpu")
-
-
-@pytest.fixture
-def capture(project, manager, tmp_path):
-    data = zip_dir(write_capture_dir(tmp_path / "scene", n_frames=10, width=32, height=24))
-    capture, job = create_capture(project=project, user=manager, name="tiny", archive=ContentFile(data, name="s.zip"))
-    ingest_capture_task(job.id)
-    capture.refresh_from_db()
-    return capture
 
 
 @pytest.fixture
