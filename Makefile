@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+GPU_STAMP := $(VENV)/.installed-gpu
 
 # The suite runs against the real services on this machine (started if they are down).
 TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/raylabel \
@@ -29,6 +30,11 @@ $(STAMP): requirements.txt requirements-dev.txt scripts/install_system_deps.sh
 	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
 
+# The suite also runs nerfstudio's nerfacto on the CPU (a few steps: checkpoint round trip, run import).
+$(GPU_STAMP): $(STAMP) requirements-gpu.txt
+	$(PY) -m pip install -q -r requirements-gpu.txt -r requirements-dev.txt
+	touch $(GPU_STAMP)
+
 system-deps:
 	scripts/install_system_deps.sh
 
@@ -41,7 +47,7 @@ migrate: install
 demo: install
 	scripts/demo.sh
 
-test: install services
+test: install $(GPU_STAMP) services
 	rm -rf var/test && mkdir -p var/test
 	@if [ -f frontend/package.json ]; then cd frontend && npm test; fi
 	$(TEST_ENV) $(PY) -m pytest

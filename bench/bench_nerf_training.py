@@ -41,10 +41,11 @@ def synthetic_capture(root: Path) -> SyntheticCapture:
     return SyntheticCapture.open(root)
 
 
-def split_frames(capture: SyntheticCapture) -> tuple[list, list, list[int]]:
+def split_frames(capture: SyntheticCapture, every: int = HELD_OUT_EVERY) -> tuple[list, list, list[int]]:
+    """(train, held out, held-out indices): every ``every``-th frame is held out."""
     data = read_transforms_json(capture.transforms_path)
     frames = [(capture.image(i), frame.camera) for i, frame in enumerate(data.frames)]
-    held_index = list(range(0, len(frames), HELD_OUT_EVERY))
+    held_index = list(range(0, len(frames), every))
     train = [f for i, f in enumerate(frames) if i not in held_index]
     return train, [frames[i] for i in held_index], held_index
 

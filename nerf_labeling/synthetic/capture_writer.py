@@ -114,13 +114,13 @@ def write_synthetic_capture(
     seed: int = 0,
     scene: SyntheticScene | None = None,
     fov_x_degrees: float = 60.0,
+    workers: int = 1,
 ) -> SyntheticCapture:
     """Render ``scene`` (default: :func:`default_scene`) along ``trajectory`` into ``out_dir``.
 
-    ``seed`` only drives the ``"random"`` trajectory. See the module docstring for the layout.
+    ``seed`` only drives the ``"random"`` trajectory; ``workers`` > 1 renders frames in that many
+    processes (same files, sooner). See the module docstring for the layout.
     """
-    from PIL import Image
-
     root = Path(out_dir)
     scene = default_scene() if scene is None else scene
     intrinsics = pinhole_intrinsics(width, height, fov_x_degrees)
@@ -134,15 +134,29 @@ def write_synthetic_capture(
         cameras=cameras,
         image_paths=tuple(root / "images" / f"frame_{i:05d}.png" for i in range(n_frames)),
     )
-    for index, camera in enumerate(cameras):
-        rgb, instance, depth = scene.render(camera)
-        Image.fromarray(np.round(rgb * 255.0).astype(np.uint8)).save(capture.image_paths[index])
-        Image.fromarray(instance).save(capture.instance_path(index))
-        np.save(capture.depth_path(index), depth)
+    jobs = [(capture, index) for index in range(n_frames)]
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_write_frame, *zip(*jobs)))
+    else:
+        for job in jobs:
+            _write_frame(*job)
     _write_transforms(capture)
     _write_objects(capture)
     (root / "ground_truth" / "scene.json").write_text(json.dumps(scene.to_dict(), indent=1))
     return capture
+
+
+def _write_frame(capture: SyntheticCapture, index: int) -> None:
+    """Render frame ``index`` and write its image and exact ground truth."""
+    from PIL import Image
+
+    rgb, instance, depth = capture.scene.render(capture.cameras[index])
+    Image.fromarray(np.round(rgb * 255.0).astype(np.uint8)).save(capture.image_paths[index])
+    Image.fromarray(instance).save(capture.instance_path(index))
+    np.save(capture.depth_path(index), depth)
 
 
 def _write_transforms(capture: SyntheticCapture) -> None:

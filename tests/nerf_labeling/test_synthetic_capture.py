@@ -86,3 +86,13 @@ def test_orbit_is_smooth_and_random_is_diverse_and_seeded(tmp_path):
 def test_unknown_trajectory_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown trajectory 'spiral'"):
         write_synthetic_capture(tmp_path, n_frames=2, trajectory="spiral")
+
+
+def test_frames_rendered_in_worker_processes_are_the_same_files(tmp_path):
+    serial = write_synthetic_capture(tmp_path / "serial", n_frames=3, width=16, height=12, trajectory="random", seed=4)
+    parallel = write_synthetic_capture(tmp_path / "parallel", n_frames=3, width=16, height=12, trajectory="random",
+                                       seed=4, workers=2)
+    for index in range(3):
+        assert np.array_equal(serial.image(index), parallel.image(index))
+        assert np.array_equal(serial.depth(index), parallel.depth(index))
+        assert np.array_equal(serial.instance_mask(index), parallel.instance_mask(index))

@@ -69,7 +69,7 @@ export function ReviewPage({ captureId, initialBatch }: { captureId: number; ini
       <${Gallery} pager=${pager} selectedId=${selected?.id ?? null} onSelect=${setSelected} />
     </div>
     <aside class="review-side">
-      ${selected ? html`<${FrameDetail} frame=${selected} onReviewed=${reviewed} />`
+      ${selected ? html`<${FrameDetail} key=${selected.id} frame=${selected} onReviewed=${reviewed} />`
         : html`<div class="muted empty">Pick a frame in the gallery to review it.</div>`}
     </aside>
   </section>`;
