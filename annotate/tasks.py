@@ -51,3 +51,10 @@ def active_learning_round_task(job_id: int) -> None:
     from annotate.services.active_learning import run_round
 
     run_job(job_id, lambda job, reporter: run_round(job=job, reporter=reporter))
+
+
+@shared_task
+def import_field_task(job_id: int) -> None:
+    from annotate.services.field_import import import_capture_field
+
+    run_job(job_id, lambda job, reporter: import_capture_field(job=job, reporter=reporter))

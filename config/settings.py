@@ -139,6 +139,8 @@ RAYLABEL_MAX_UNPACKED_BYTES = env.int("RAYLABEL_MAX_UNPACKED_BYTES", default=8 *
 RAYLABEL_MAX_FILES = env.int("RAYLABEL_MAX_FILES", default=50_000)
 RAYLABEL_MAX_IMAGE_PIXELS = env.int("RAYLABEL_MAX_IMAGE_PIXELS", default=8192 * 8192)
 RAYLABEL_THUMBNAIL_SIZE = env.int("RAYLABEL_THUMBNAIL_SIZE", default=256)
+# The torch device a worker renders labels on ("cpu", "cuda", "cuda:1"); empty: CUDA when present, else the CPU.
+RAYLABEL_DEVICE = env.str("RAYLABEL_DEVICE", default="")
 # A running job whose worker has not reported for this long is considered lost.
 RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S = env.int("RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S", default=600)
 # A queued job that no worker has started for this long is failed with a reason (no worker running,

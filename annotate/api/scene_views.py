@@ -57,6 +57,13 @@ class TrainRequestSerializer(serializers.Serializer):
     )
 
 
+class RenderRequestSerializer(serializers.Serializer):
+    allow_poor_field = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Render even from a field whose quality verdict is poor (refused otherwise).",
+    )
+
+
 class NerfBackendsView(APIView):
     @extend_schema(responses=inline_serializer("NerfBackends", {"presets": serializers.DictField()}))
     def get(self, request):
@@ -76,14 +83,17 @@ class TrainView(APIView):
 def _field_payload(field_model: FieldModel) -> dict:
     return {
         "id": field_model.pk, "backend": field_model.backend, "preset": field_model.preset,
-        "metrics": field_model.metrics, "created_at": field_model.created_at, "job": field_model.job_id,
+        "metrics": field_model.metrics, "quality": field_model.quality, "verdict": field_model.verdict,
+        "created_at": field_model.created_at, "job": field_model.job_id,
         "preview_url": f"/api/fields/{field_model.pk}/preview/",
         "cameras_url": f"/api/fields/{field_model.pk}/cameras/",
     }
 
 
 class FieldListView(APIView):
-    @extend_schema(responses=inline_serializer("Field", {"id": serializers.IntegerField()}, many=True))
+    @extend_schema(responses=inline_serializer("Field", {
+        "id": serializers.IntegerField(), "verdict": serializers.CharField(), "quality": serializers.DictField()},
+        many=True))
     def get(self, request, capture_id: int):
         capture = selectors.capture_for(request.user, capture_id)
         return Response([_field_payload(f) for f in capture.field_models.exclude(checkpoint="")])
@@ -195,16 +205,19 @@ class ObjectRefineView(APIView):
 
 
 class RenderLabelsView(APIView):
-    @extend_schema(request=None, responses={202: JobSerializer})
+    @extend_schema(request=RenderRequestSerializer, responses={202: JobSerializer})
     def post(self, request, capture_id: int):
         capture = selectors.capture_for(request.user, capture_id)
-        job = label_services.start_render(capture=capture, user=request.user)
+        body = RenderRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = label_services.start_render(capture=capture, user=request.user, **body.validated_data)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class FrameLabelsView(APIView):
     @extend_schema(responses=inline_serializer("FrameLabels", {
-        "objects": serializers.ListField(child=serializers.DictField()), "stale": serializers.BooleanField()}))
+        "objects": serializers.ListField(child=serializers.DictField()), "stale": serializers.BooleanField(),
+        "field_verdict": serializers.CharField()}))
     def get(self, request, frame_id: int):
         frame = selectors.frame_for(request.user, frame_id)
         row = getattr(frame, "labels", None)
@@ -212,7 +225,8 @@ class FrameLabelsView(APIView):
             raise NotFoundError(f"Frame {frame.index} has no rendered labels yet: render the capture's labels.")
         return Response({
             "frame": frame.pk, "objects": row.objects_summary, "rendered_at": row.rendered_at,
-            "field_model": row.field_model_id, "stale": label_services.labels_are_stale(frame),
+            "field_model": row.field_model_id, "field_verdict": row.field_verdict,
+            "stale": label_services.labels_are_stale(frame),
         })
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotate.api import queue_views, scene_views, token_views, views
+from annotate.api import field_import_views, queue_views, scene_views, token_views, views
 
 app_name = "api"
 
@@ -35,6 +35,7 @@ urlpatterns = [
     path("nerf-backends/", scene_views.NerfBackendsView.as_view(), name="nerf-backends"),
     path("captures/<int:capture_id>/train/", scene_views.TrainView.as_view(), name="capture-train"),
     path("captures/<int:capture_id>/fields/", scene_views.FieldListView.as_view(), name="field-list"),
+    path("captures/<int:capture_id>/fields/import/", field_import_views.FieldImportView.as_view(), name="field-import"),
     path("fields/<int:field_id>/preview/", scene_views.FieldPreviewView.as_view(), name="field-preview"),
     path("fields/<int:field_id>/cameras/", scene_views.FieldCamerasView.as_view(), name="field-cameras"),
     path("captures/<int:capture_id>/objects/", scene_views.ObjectListView.as_view(), name="object-list"),

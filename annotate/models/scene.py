@@ -18,6 +18,14 @@ class FieldModel(models.Model):
     preview = models.FileField(max_length=500, blank=True, help_text="Point cloud (PLY).")
     cameras = models.FileField(max_length=500, blank=True, help_text="Camera frustums (JSON).")
     metrics = models.JSONField(default=dict, blank=True)
+    quality = models.JSONField(
+        default=dict, blank=True,
+        help_text="nerf_labeling.fields.quality.FieldQuality.as_dict(): measures per frame and overall.",
+    )
+    verdict = models.CharField(
+        max_length=10, blank=True, default="",
+        help_text="good / usable / poor by the documented thresholds; empty: never assessed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,6 +93,10 @@ class FrameLabel(models.Model):
 
     frame = models.OneToOneField(Frame, on_delete=models.CASCADE, related_name="labels")
     field_model = models.ForeignKey(FieldModel, null=True, on_delete=models.SET_NULL, related_name="+")
+    field_verdict = models.CharField(
+        max_length=10, blank=True, default="",
+        help_text="The verdict of the field the labels were rendered from, as it was then (empty: not assessed).",
+    )
     data = models.FileField(max_length=500)
     objects_summary = models.JSONField(default=list, blank=True)
     object_versions = models.JSONField(default=dict, blank=True)

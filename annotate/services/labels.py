@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -28,6 +29,7 @@ from annotate.models import (
     SceneObject,
     SceneObjectKind,
 )
+from annotate.services.field_quality import require_trusted_field
 from annotate.services.field_store import load_trained_field
 from annotate.services.jobs import JobReporter, start_job
 from annotate.services.scene_objects import library_objects
@@ -41,15 +43,28 @@ def _require_field(capture: Capture) -> FieldModel:
     return field_model
 
 
-def start_render(*, capture: Capture, user) -> Job:
+def start_render(*, capture: Capture, user, allow_poor_field: bool = False) -> Job:
+    """Queue the render of every frame's labels; refused from a field judged poor unless ``allow_poor_field``."""
     from annotate.tasks import render_labels_task
 
-    _require_field(capture)
+    require_trusted_field(_require_field(capture), allow_poor_field=allow_poor_field)
     with transaction.atomic():
         return start_job(
             kind=JobKind.RENDER, target=f"capture:{capture.pk}", project=capture.project, user=user,
-            params={"capture_id": capture.pk}, task=render_labels_task,
+            params={"capture_id": capture.pk, "allow_poor_field": bool(allow_poor_field)}, task=render_labels_task,
         )
+
+
+def label_device() -> str:
+    """The torch device this worker renders labels on: ``RAYLABEL_DEVICE``, else CUDA when present, else the CPU."""
+    import torch
+
+    device = settings.RAYLABEL_DEVICE or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        torch.empty(0, device=device)
+    except (RuntimeError, AssertionError) as error:  # an unknown device name, or CUDA missing
+        raise UserFacingError(f"This worker cannot render labels on RAYLABEL_DEVICE={device!r}: {error}") from error
+    return device
 
 
 def render_capture_labels(*, job: Job, reporter: JobReporter) -> dict:
@@ -57,9 +72,11 @@ def render_capture_labels(*, job: Job, reporter: JobReporter) -> dict:
     from nerf_labeling.labels.records import FrameLabels
 
     capture = Capture.objects.get(pk=job.params["capture_id"])
-    field_model = _require_field(capture)
+    field_model = _require_field(capture)  # a newer field may have been trained since the job was queued
+    require_trusted_field(field_model, allow_poor_field=bool(job.params.get("allow_poor_field")))
+    device = label_device()
     reporter.progress(0.0, "Loading the field and the objects", force=True)
-    field = load_trained_field(field_model)
+    field = load_trained_field(field_model).to(device)
     extract_box_meshes(capture, field_model, field)
     with tempfile.TemporaryDirectory(prefix="raylabel-objects-") as workdir:
         objects = library_objects(capture, workdir=Path(workdir))
@@ -79,14 +96,15 @@ def render_capture_labels(*, job: Job, reporter: JobReporter) -> dict:
                 with row.data.open("rb") as handle:
                     previous = FrameLabels.from_bytes(handle.read())
                 labels = relabel_objects(previous, view, camera, objects, _changed(row.object_versions, versions),
-                                         tolerance=tolerance)
+                                         tolerance=tolerance, device=device)
                 counts["updated"] += 1
             else:
-                labels = labels_from_view(view, camera, objects, tolerance=tolerance)
+                labels = labels_from_view(view, camera, objects, tolerance=tolerance, device=device)
                 counts["rendered"] += 1
             _save_labels(frame, field_model, labels, versions)
         reporter.progress((position + 1) / len(frames), f"Frame {position + 1} of {len(frames)}")
-    return {"frames": len(frames), **counts, "tolerance": tolerance, "field_model": field_model.pk}
+    return {"frames": len(frames), **counts, "tolerance": tolerance, "field_model": field_model.pk,
+            "field_verdict": field_model.verdict, "device": device}
 
 
 def extract_box_meshes(capture: Capture, field_model: FieldModel, field) -> int:
@@ -166,7 +184,7 @@ def _save_labels(frame: Frame, field_model: FieldModel, labels, versions: dict) 
     FrameLabel.objects.update_or_create(
         frame=frame,
         defaults={
-            "field_model": field_model, "data": stored, "object_versions": versions,
+            "field_model": field_model, "field_verdict": field_model.verdict, "data": stored, "object_versions": versions,
             "objects_summary": summaries, "confidence": min(visible) if visible else None,
         },
     )

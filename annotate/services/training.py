@@ -12,6 +12,7 @@ from django.db import transaction
 from annotate.errors import ConflictError, JobCancelled, UserFacingError
 from annotate.frame_data import frame_camera, frame_image
 from annotate.models import Capture, CaptureStatus, FieldModel, FrameRender, Job, JobKind
+from annotate.services.field_quality import assess_capture_field, describe_quality, poor_field_reason
 from annotate.services.field_store import store_field_directory
 from annotate.services.jobs import JobReporter, start_job
 
@@ -72,7 +73,8 @@ def train_capture(*, job: Job, reporter: JobReporter) -> dict:
         raise UserFacingError(f"Capture {capture.pk} has {len(frames)} frames; training needs at least 2.")
     reporter.progress(0.0, f"Loading {len(frames)} frames", force=True)
     pairs = [(frame_image(frame), frame_camera(frame)) for frame in frames]
-    held_out = [pair for i, pair in enumerate(pairs) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1]
+    held_out_positions = [i for i in range(len(pairs)) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1]
+    held_out = [pairs[i] for i in held_out_positions]
     training = [pair for i, pair in enumerate(pairs) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
 
     curve: list[list] = []
@@ -97,13 +99,33 @@ def train_capture(*, job: Job, reporter: JobReporter) -> dict:
         )
     except TrainingCancelled:
         raise JobCancelled() from None
+    reporter.progress(0.95, "Measuring the field's quality", force=True)
+    quality = assess_capture_field(field, frames, pairs, held_out_positions)
     reporter.progress(0.96, "Saving the field and its preview", force=True)
-    field_model = _store_field(job, capture, field, [camera for _, camera in pairs], metrics)
-    result = {"field_model": field_model.pk, "metrics": field_model.metrics, "curve": curve[-500:],
-              "elapsed_s": round(metrics.seconds, 1), "eta_s": 0.0, **_cut_short_report(metrics, config.max_seconds)}
+    field_model = _store_field(job, capture, field, [camera for _, camera in pairs], metrics, quality)
+    result = {"field_model": field_model.pk, "metrics": field_model.metrics, "quality": field_model.quality,
+              "verdict": field_model.verdict, "curve": curve[-500:], "elapsed_s": round(metrics.seconds, 1),
+              "eta_s": 0.0, **_cut_short_report(metrics, config.max_seconds)}
     if job.params.get("render_after"):
-        result["render"] = _render_after_training(capture, job)
+        result["render"] = _render_after_training(capture, job, field_model)
+    result["message"] = _finish_message(result, field_model)
     return result
+
+
+#: Room the job row has for its message.
+JOB_MESSAGE_LIMIT = 500
+#: How the reason for a follow-up render skipped because the field was judged poor begins.
+POOR_FIELD_SKIPPED = "Labels were not rendered from this poor field"
+
+
+def _finish_message(result: dict, field_model: FieldModel) -> str:
+    """The job's last message: done (or cut short), the field's verdict with its figures, and that a
+    follow-up render was skipped for a poor field (``result.render.reason`` says why and how to override)."""
+    skipped = ""
+    if result.get("render", {}).get("reason", "").startswith(POOR_FIELD_SKIPPED):
+        skipped = f"{POOR_FIELD_SKIPPED}; render them with allow_poor_field to override."
+    verdict = f"Field quality {describe_quality(field_model.quality)}."
+    return " ".join(filter(None, [result.get("message", "Done."), verdict, skipped]))[:JOB_MESSAGE_LIMIT]
 
 
 def estimate_time_left(report, max_seconds: float | None) -> float | None:
@@ -131,12 +153,18 @@ def _cut_short_report(metrics, max_seconds: float | None) -> dict:
     return report
 
 
-def _render_after_training(capture: Capture, job: Job) -> dict:
-    """Queue the label render that ``render_after`` asked for: its job id, or why there is none."""
+def _render_after_training(capture: Capture, job: Job, field_model: FieldModel) -> dict:
+    """Queue the label render that ``render_after`` asked for: its job id, or why there is none.
+
+    A field judged poor is never rendered from without the user's explicit override, so the render is
+    skipped and the reason says how to override.
+    """
     from annotate.services.labels import start_render
 
     if not capture.scene_objects.exists():
         return {"job": None, "reason": "The capture has no objects yet; place some, then render labels."}
+    if poor_field_reason(field_model):
+        return {"job": None, "reason": f"{POOR_FIELD_SKIPPED}. {poor_field_reason(field_model)}"}
     try:
         return {"job": start_render(capture=capture, user=job.created_by).pk}
     except ConflictError as error:
@@ -156,7 +184,7 @@ def _throttled_cancel_check(job_id: int, interval_s: float = 1.0):
     return should_stop
 
 
-def _store_field(job: Job, capture: Capture, field, cameras, metrics) -> FieldModel:
+def _store_field(job: Job, capture: Capture, field, cameras, metrics, quality: dict) -> FieldModel:
     from nerf_labeling.fields.preview import write_preview
 
     base = f"fields/{capture.project_id}/{capture.pk}/job-{job.pk}"
@@ -182,6 +210,7 @@ def _store_field(job: Job, capture: Capture, field, cameras, metrics) -> FieldMo
                     "final_loss": metrics.final_loss, "train_psnr": metrics.train_psnr,
                     "held_out_psnr": metrics.held_out_psnr, **metrics.extra,
                 },
+                quality=quality, verdict=quality["verdict"],
             )
             _drop_renders_of_older_fields(capture, field_model)
             return field_model

@@ -56,6 +56,23 @@ class RadianceField(abc.ABC):
     #: registry name of the backend that produced this field
     backend_name: str = ""
 
+    #: rays :func:`render_view` hands to one :meth:`render_rays` call; a backend on a GPU raises it
+    #: so a whole frame crosses between host and device in one batch
+    ray_batch: int = 65536
+
+    @property
+    def device(self) -> str:
+        """The torch device the field computes on (``"cpu"``, ``"cuda:0"``); CPU-only backends say ``"cpu"``."""
+        return "cpu"
+
+    def to(self, device: str) -> "RadianceField":
+        """Compute on ``device`` from now on; returns the field itself.
+
+        Backends that compute on the CPU only (the exact synthetic field) stay there, so a worker can
+        hand every field its own device; label rendering follows :attr:`device`.
+        """
+        return self
+
     @property
     @abc.abstractmethod
     def bounds(self) -> np.ndarray:
@@ -78,23 +95,33 @@ class RadianceField(abc.ABC):
     def load(cls, path: str | Path) -> "RadianceField":
         """Read a field written by :meth:`save`."""
 
+    def render_camera(self, camera: Camera, *, chunk: int) -> RenderedView:
+        """Every pixel of ``camera``, ``chunk`` rays per :meth:`render_rays` call (use :func:`render_view`).
 
-def render_view(field: RadianceField, camera: Camera, *, chunk: int = 65536) -> RenderedView:
-    """Render every pixel of ``camera``; depth is returned as z-depth (see :mod:`nerf_labeling.cameras`)."""
-    rays = camera_rays(camera)
-    parts = [
-        field.render_rays(rays.origins[start : start + chunk], rays.directions[start : start + chunk])
-        for start in range(0, len(rays.origins), chunk)
-    ]
-    height, width = camera.intrinsics.height, camera.intrinsics.width
+        A backend on a GPU may override this to make the rays and finish the images on its device.
+        """
+        rays = camera_rays(camera)
+        parts = [
+            self.render_rays(rays.origins[start : start + chunk], rays.directions[start : start + chunk])
+            for start in range(0, len(rays.origins), chunk)
+        ]
+        height, width = camera.intrinsics.height, camera.intrinsics.width
 
-    def stack(name: str) -> np.ndarray:
-        return np.concatenate([getattr(part, name) for part in parts], axis=0)
+        def stack(name: str) -> np.ndarray:
+            return np.concatenate([getattr(part, name) for part in parts], axis=0)
 
-    z_scale = rays.z_per_distance
-    return RenderedView(
-        rgb=stack("rgb").reshape(height, width, 3).astype(np.float32),
-        depth=(stack("distance") * z_scale).reshape(height, width).astype(np.float32),
-        opacity=stack("opacity").reshape(height, width).astype(np.float32),
-        depth_std=(stack("distance_std") * z_scale).reshape(height, width).astype(np.float32),
-    )
+        z_scale = rays.z_per_distance
+        return RenderedView(
+            rgb=stack("rgb").reshape(height, width, 3).astype(np.float32),
+            depth=(stack("distance") * z_scale).reshape(height, width).astype(np.float32),
+            opacity=stack("opacity").reshape(height, width).astype(np.float32),
+            depth_std=(stack("distance_std") * z_scale).reshape(height, width).astype(np.float32),
+        )
+
+
+def render_view(field: RadianceField, camera: Camera, *, chunk: int | None = None) -> RenderedView:
+    """Render every pixel of ``camera``; depth is returned as z-depth (see :mod:`nerf_labeling.cameras`).
+
+    ``chunk`` rays go to the field per call (None: the field's own :attr:`~RadianceField.ray_batch`).
+    """
+    return field.render_camera(camera, chunk=chunk or field.ray_batch)

@@ -1,13 +1,16 @@
-"""A trained nerfstudio nerfacto pipeline behind the :class:`RadianceField` interface (GPU workers).
+"""A trained nerfstudio nerfacto model behind the :class:`RadianceField` interface (GPU workers).
 
 nerfstudio is imported only when a field is built or loaded. Its dataparser moves the capture into its
 own frame, ``x_ns = scale * (R @ x + t)`` with ``transform = [R | t]`` (3x4); this adaptor maps rays in
 and distances, densities and bounds back, so callers only ever see the capture's world frame.
+
+A saved field is the nerfstudio run's ``config.yml``, ``dataparser_transforms.json`` and checkpoint
+(under ``run/``) plus ``field.json``; it loads through :mod:`nerf_labeling.fields.nerfstudio_run`
+without the training images, exactly as it rendered when trained.
 """
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -34,28 +37,38 @@ def import_nerfstudio():
 
 @register_field("nerfacto")
 class NerfactoField(RadianceField):
-    """A nerfacto pipeline in eval mode plus its dataparser transform.
+    """A nerfacto model in eval mode plus its dataparser transform.
 
+    model : nerfstudio ``NerfactoModel``
+    run : the run directory's files the field saves (None: the field cannot be saved)
     transform : (3, 4) float64, capture world -> nerfstudio frame before scaling
     scale : float, nerfstudio units per capture unit
     scene_box : (2, 3) float64, the dataparser's scene box (nerfstudio frame)
     """
 
     def __init__(
-        self, pipeline, transform: np.ndarray, scale: float, scene_box: np.ndarray, *,
-        source_dir: Path | None = None, chunk: int = 1 << 14,
+        self, model, transform: np.ndarray, scale: float, scene_box: np.ndarray, *,
+        run=None, chunk: int = 1 << 14,
     ):
         import_nerfstudio()
-        self.pipeline = pipeline.eval()
+        self.model = model.eval()
         self.transform = np.asarray(transform, dtype=np.float64).reshape(3, 4)
         self.scale = float(scale)
         self.scene_box = np.asarray(scene_box, dtype=np.float64).reshape(2, 3)
-        self.source_dir = source_dir
+        self.run = run
         self.chunk = chunk
 
     @property
     def _device(self):
-        return next(self.pipeline.model.parameters()).device
+        return next(self.model.parameters()).device
+
+    @property
+    def device(self) -> str:
+        return str(self._device)
+
+    def to(self, device: str) -> "NerfactoField":
+        self.model.to(device)
+        return self
 
     @property
     def bounds(self) -> np.ndarray:
@@ -89,7 +102,7 @@ class NerfactoField(RadianceField):
 
         from nerf_labeling.fields.volume_rendering import median_termination
 
-        model, device = self.pipeline.model, self._device
+        model, device = self.model, self._device
         n = len(origins)
         with torch.no_grad():
             bundle = RayBundle(
@@ -132,18 +145,15 @@ class NerfactoField(RadianceField):
         rotation, offset = self.transform[:, :3], self.transform[:, 3]
         ns_points = torch.from_numpy((self.scale * (points @ rotation.T + offset)).astype(np.float32)).to(self._device)
         with torch.no_grad():
-            sigma = self.pipeline.model.field.density_fn(ns_points).reshape(-1).float().cpu().numpy()
+            sigma = self.model.field.density_fn(ns_points).reshape(-1).float().cpu().numpy()
         # Density per nerfstudio unit -> per capture unit (lengths shrink by 1 / scale).
         return (sigma * self.scale).astype(np.float32)
 
     def save(self, path: str | Path) -> None:
-        if self.source_dir is None:
-            raise ValueError("this nerfacto field was not built from a training run directory")
+        if self.run is None:
+            raise ValueError("this nerfacto field was not built from a nerfstudio run directory")
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        for name in (DATA_DIR, RUN_DIR):
-            if (path / name).resolve() != (self.source_dir / name).resolve():
-                shutil.copytree(self.source_dir / name, path / name, dirs_exist_ok=True)
+        self.run.copy_to(path / RUN_DIR)
         manifest = {
             "backend": self.backend_name,
             "transform": self.transform.tolist(),
@@ -153,31 +163,24 @@ class NerfactoField(RadianceField):
         (path / FIELD_MANIFEST).write_text(json.dumps(manifest, indent=2))
 
     @classmethod
-    def load(cls, path: str | Path) -> "NerfactoField":
+    def load(cls, path: str | Path, *, device: str | None = None) -> "NerfactoField":
+        """The field saved at ``path``, on ``device`` (None: CUDA where present, else the CPU).
+
+        The manifest's transform (the capture's frame) is authoritative.
+        """
+        from nerf_labeling.fields.nerfstudio_run import build_nerfacto_model, find_nerfstudio_run
+
         import_nerfstudio()
-        from nerfstudio.utils.eval_utils import eval_setup
-
-        path = Path(path).resolve()
         manifest = read_manifest(path)
-        config_path = next((path / RUN_DIR).rglob("config.yml"))
-
-        def relocate(config):
-            # The directory may have moved since training (zipped, stored, extracted elsewhere).
-            config.pipeline.datamanager.data = path / DATA_DIR / "transforms.json"
-            config.pipeline.datamanager.dataparser.data = path / DATA_DIR / "transforms.json"
-            config.output_dir = path / RUN_DIR
-            config.load_dir = config_path.parent / "nerfstudio_models"
-            return config
-
-        with without_lpips(), _numpy_checkpoint_globals():
-            _, pipeline, _, _ = eval_setup(config_path, test_mode="inference", update_config_callback=relocate)
-        return cls(pipeline, np.asarray(manifest["transform"]), manifest["scale"], np.asarray(manifest["scene_box"]), source_dir=path)
+        run = find_nerfstudio_run(Path(path) / RUN_DIR, require_transforms=False)  # the manifest has it
+        return cls(build_nerfacto_model(run, device=device), np.asarray(manifest["transform"]), manifest["scale"],
+                   np.asarray(manifest["scene_box"]), run=run)
 
 
-def _numpy_checkpoint_globals():
+def numpy_checkpoint_globals():
     """Allow the numpy scalars nerfstudio writes into its checkpoints past torch.load's weights-only check.
 
-    The checkpoint is the one this backend wrote, so it is trusted; newer torch refuses it otherwise.
+    Only these plain value types are allowed; the check still refuses anything that could run code.
     """
     import torch
 

@@ -40,11 +40,16 @@ def read_manifest(path: str | Path) -> dict:
     return json.loads(manifest.read_text())
 
 
-def load_field(path: str | Path) -> RadianceField:
-    """Load a field saved by any registered backend's ``save``."""
+def load_field(path: str | Path, *, device: str | None = None) -> RadianceField:
+    """Load a field saved by any registered backend's ``save``, computing on ``device`` (a torch device name).
+
+    None leaves it where the backend loads it (the CPU for the built-in ones); backends that compute
+    on the CPU only stay there whatever ``device`` says (see :meth:`RadianceField.to`).
+    """
     import nerf_labeling.fields.all_backends  # noqa: F401 - registers every backend
 
     name = read_manifest(path).get("backend")
     if name not in FIELD_TYPES:
         raise ValueError(f"{path} was saved by unknown backend {name!r}; known: {sorted(FIELD_TYPES)}")
-    return FIELD_TYPES[name].load(path)
+    field = FIELD_TYPES[name].load(path)
+    return field if device is None else field.to(device)

@@ -64,7 +64,7 @@ def sample_occupied(
     # Cell lookups straight from (origin, direction, t), without materialising every sample point.
     cells = occupancy.shape[0]
     half = 0.5 * cells
-    flat = torch.zeros(t.shape, dtype=torch.int64)
+    flat = torch.zeros(t.shape, dtype=torch.int64, device=t.device)
     for axis in range(3):
         coord = ((origins[:, axis : axis + 1] + 1.0) * half + (directions[:, axis : axis + 1] * half) * t)
         flat = flat * cells + coord.to(torch.int64).clamp_(0, cells - 1)
@@ -157,7 +157,7 @@ def median_termination(
         interval, interval start); lengths : (M,) or a scalar interval length; ray_index : (M,)
     fallback : (N,) the answer on rays whose opacity stays below 1/2
     """
-    half = torch.log(torch.tensor(2.0, dtype=sigma.dtype))
+    half = torch.log(torch.tensor(2.0, dtype=sigma.dtype, device=sigma.device))
     optical_after = optical_before + sigma * lengths
     crossing = (optical_before < half) & (optical_after >= half)
     offset = (half - optical_before[crossing]) / sigma[crossing].clamp(min=1e-12)

@@ -144,5 +144,5 @@ class VoxelGridModel(torch.nn.Module):
         self.density = torch.nn.Parameter(trilinear.resample_table(self.density.data, old, resolution))
         self.colour = torch.nn.Parameter(trilinear.resample_table(self.colour.data, old, resolution))
         self.resolution = resolution
-        self.occupancy = torch.ones((resolution - 1,) * 3, dtype=torch.bool)
+        self.occupancy = torch.ones((resolution - 1,) * 3, dtype=torch.bool, device=self.density.device)
         self.update_occupancy()

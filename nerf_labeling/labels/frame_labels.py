@@ -58,20 +58,35 @@ def suggest_tolerance(bounds: np.ndarray, *, share: float = 0.005) -> float:
 def render_frame_labels(
     field: RadianceField, camera: Camera, objects, *, tolerance: float, opacity_threshold: float = 0.5
 ) -> FrameLabels:
-    """Render the field once from ``camera`` and label every object (box and mesh objects alike)."""
+    """Render the field once from ``camera`` and label every object (box and mesh objects alike).
+
+    Objects are ray cast on the field's own device (:attr:`RadianceField.device`).
+    """
     view = render_view(field, camera)
-    return labels_from_view(view, camera, objects, tolerance=tolerance, opacity_threshold=opacity_threshold)
+    return labels_from_view(
+        view, camera, objects, tolerance=tolerance, opacity_threshold=opacity_threshold, device=field.device
+    )
 
 
 def labels_from_view(
-    view: RenderedView, camera: Camera, objects, *, tolerance: float, opacity_threshold: float = 0.5
+    view: RenderedView,
+    camera: Camera,
+    objects,
+    *,
+    tolerance: float,
+    opacity_threshold: float = 0.5,
+    device: str = "cpu",
 ) -> FrameLabels:
-    """Labels of one frame from its cached field render ``view`` (depth, opacity, depth_std (H, W))."""
+    """Labels of one frame from its cached field render ``view`` (depth, opacity, depth_std (H, W)).
+
+    ``device`` (a torch device name) is where the objects' shapes are ray cast.
+    """
     config = LabelConfig(tolerance, opacity_threshold)
     objects = list(objects)
     check_unique_ids(objects)
-    frame = frame_geometry(camera, view, opacity_threshold=config.opacity_threshold)
-    rasters = [r for r in (rasterize_object(o, frame, tolerance=tolerance) for o in objects) if r is not None]
+    frame = frame_geometry(camera, view, opacity_threshold=config.opacity_threshold, device=device)
+    rasters = [rasterize_object(o, frame, tolerance=tolerance, device=device) for o in objects]
+    rasters = [raster for raster in rasters if raster is not None]
     height, width = frame.field_depth.shape
     empty = FrameLabels(
         instance_mask=np.zeros((height, width), np.uint16),
@@ -93,19 +108,20 @@ def relabel_objects(
     *,
     tolerance: float,
     opacity_threshold: float = 0.5,
+    device: str = "cpu",
 ) -> FrameLabels:
     """Update ``previous`` labels after the objects in ``changed_ids`` were added, moved or deleted.
 
     ``objects`` is the scene's full current object list, ``view`` the frame's cached field render and
     ``previous`` what :func:`labels_from_view` gave with the same view before the change. Only changed
     objects and the objects whose image windows overlap theirs are recomputed; the result equals a
-    full :func:`labels_from_view` of ``objects``.
+    full :func:`labels_from_view` of ``objects`` (``device`` as there).
     """
     config = LabelConfig(tolerance, opacity_threshold)
     objects = list(objects)
     check_unique_ids(objects)
     changed_ids = {int(i) for i in changed_ids}
-    frame = frame_geometry(camera, view, opacity_threshold=config.opacity_threshold)
+    frame = frame_geometry(camera, view, opacity_threshold=config.opacity_threshold, device=device)
     height, width = frame.field_depth.shape
     region = np.zeros((height, width), dtype=bool)
     for label in previous.objects:
@@ -114,7 +130,7 @@ def relabel_objects(
     rasters = {}
     for obj in objects:
         if obj.instance_id in changed_ids:
-            raster = rasterize_object(obj, frame, tolerance=tolerance)
+            raster = rasterize_object(obj, frame, tolerance=tolerance, device=device)
             if raster is not None:
                 rasters[obj.instance_id] = raster
                 region[_window_slices(raster.window)] = True
@@ -124,7 +140,7 @@ def relabel_objects(
         # Projecting the box is cheap; only objects whose window meets the changed region are re-cast.
         window = project_box(camera, obj.box_corners()).pixel_window
         if window is not None and region[_window_slices(window)].any():
-            rasters[obj.instance_id] = rasterize_object(obj, frame, tolerance=tolerance)
+            rasters[obj.instance_id] = rasterize_object(obj, frame, tolerance=tolerance, device=device)
     kept = [label for label in previous.objects if label.instance_id not in changed_ids | set(rasters)]
     return _compose(previous, view, frame, config, list(rasters.values()), region, kept_labels=kept)
 
@@ -158,7 +174,9 @@ def _compose(previous, view, frame, config, rasters, region, *, kept_labels) -> 
     category = previous.category_mask.copy()
     object_depth = previous.object_depth.copy()
     confidence = previous.confidence.copy()
-    instance[region], category[region], object_depth[region] = 0, 0, 0.0
+    # copyto(where=) rather than boolean indexing: the region is usually the whole 640x480 frame.
+    for array in (instance, category, object_depth):
+        np.copyto(array, 0, where=region)
     height, width = region.shape
     best = np.full((height, width), np.inf)
     nearest_shape = np.full((height, width), np.inf)
@@ -174,8 +192,8 @@ def _compose(previous, view, frame, config, rasters, region, *, kept_labels) -> 
         np.minimum(nearest_shape[rows, cols], np.where(inside, raster.silhouette_depth, np.inf),
                    out=nearest_shape[rows, cols])
         np.minimum(certainty[rows, cols], np.where(inside, raster.certainty, 1.0), out=certainty[rows, cols])
-    object_depth[region] = np.where(np.isfinite(nearest_shape), nearest_shape, 0.0)[region]
-    confidence[region] = (base_confidence(view, config) * certainty)[region]
+    np.copyto(object_depth, np.where(np.isfinite(nearest_shape), nearest_shape, 0.0), where=region)
+    np.copyto(confidence, base_confidence(view, config) * certainty, where=region)
     labels = kept_labels + [_object_label(raster, instance, frame) for raster in rasters]
     return FrameLabels(
         instance_mask=instance,

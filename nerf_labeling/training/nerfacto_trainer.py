@@ -22,6 +22,7 @@ import numpy as np
 from nerf_labeling.cameras import Camera
 from nerf_labeling.fields.base import render_view
 from nerf_labeling.fields.nerfacto_field import DATA_DIR, RUN_DIR, NerfactoField, import_nerfstudio, without_lpips
+from nerf_labeling.fields.nerfstudio_run import apply_training_step, find_nerfstudio_run
 from nerf_labeling.training.frames import TrainingFrame
 from nerf_labeling.training.registry import BACKENDS, register_backend, register_preset
 from nerf_labeling.training.train import ProgressCallback, TrainingCancelled, TrainingMetrics, TrainingProgress, psnr
@@ -107,17 +108,17 @@ class NerfactoTrainer:
         config.pipeline.model.camera_optimizer = CameraOptimizerConfig(mode="off")
         return config
 
-    def _field(self, trainer) -> NerfactoField:
+    def _field(self, trainer, run=None) -> NerfactoField:
         outputs = trainer.pipeline.datamanager.train_dataparser_outputs
         transform = outputs.dataparser_transform.cpu().numpy()
         scene_box = outputs.scene_box.aabb.cpu().numpy()
-        return NerfactoField(trainer.pipeline, transform, float(outputs.dataparser_scale), scene_box, source_dir=self.root)
+        return NerfactoField(trainer.pipeline.model, transform, float(outputs.dataparser_scale), scene_box, run=run)
 
     def evaluate(self, field: NerfactoField) -> float | None:
         if not self.held_out:
             return None
         scores = [psnr(float(np.mean((render_view(field, f.camera).rgb - f.image) ** 2))) for f in self.held_out]
-        field.pipeline.train()
+        field.model.train()
         return float(np.mean(scores))
 
     def train(self, *, progress: ProgressCallback, should_stop: Callable[[], bool]) -> tuple[NerfactoField, TrainingMetrics]:
@@ -128,6 +129,9 @@ class NerfactoTrainer:
         trainer = self.trainer_config.setup(local_rank=0, world_size=1)
         with without_lpips():
             trainer.setup()
+        # nerfstudio's own train() writes this; the field needs it to map the capture's frame when loaded.
+        trainer.pipeline.datamanager.train_dataparser_outputs.save_dataparser_transform(
+            trainer.base_dir / "dataparser_transforms.json")
         start, loss, step, cut_short = time.perf_counter(), float("nan"), 0, False
         for step in range(c.max_iterations):
             elapsed = time.perf_counter() - start
@@ -152,9 +156,12 @@ class NerfactoTrainer:
             step = c.max_iterations
         trainer.save_checkpoint(max(step - 1, 0))
         seconds = time.perf_counter() - start
-        field = self._field(trainer)
+        run = find_nerfstudio_run(self.root / RUN_DIR)
+        # What the step sets outside the weights, as a reload sets it (also when no iteration ran).
+        apply_training_step(trainer.pipeline.model, run.step)
+        field = self._field(trainer, run)
         held_psnr = self.evaluate(field)
-        field.pipeline.eval()
+        field.model.eval()
         progress(TrainingProgress(step, c.max_iterations, loss, seconds, held_psnr))
         metrics = TrainingMetrics(backend=c.backend, iterations=step, seconds=seconds, final_loss=loss,
                                   train_psnr=psnr(loss) if loss == loss else float("nan"), held_out_psnr=held_psnr,

@@ -13,6 +13,7 @@ from annotate.services.captures import create_capture
 from annotate.services.field_store import store_field_directory
 from annotate.services.scene_objects import import_objects
 from annotate.tasks import ingest_capture_task
+from nerf_labeling.fields.quality import assess_field
 from nerf_labeling.synthetic import SyntheticCapture, SyntheticField, write_synthetic_capture
 from tests.annotate.archives import zip_dir
 
@@ -25,7 +26,8 @@ def _wait_until_ended(job, timeout_s: float = 120.0) -> None:
 
 
 def exact_scene_capture(project, user, root: Path, *, n_frames=8, width=64, height=48, trajectory="orbit"):
-    """Ingest a synthetic capture, give it its exact field and the ground-truth boxes.
+    """Ingest a synthetic capture, give it its exact field (assessed as training would: judged good) and
+    the ground-truth boxes.
 
     Returns ``(capture, synthetic)`` where ``synthetic`` holds the exact ground truth per frame.
     """
@@ -40,7 +42,11 @@ def exact_scene_capture(project, user, root: Path, *, n_frames=8, width=64, heig
     with tempfile.TemporaryDirectory() as workdir:
         SyntheticField(synthetic.scene).save(Path(workdir))
         checkpoint = store_field_directory(Path(workdir), f"fields/test/{capture.pk}/exact.zip")
-    FieldModel.objects.create(capture=capture, backend="synthetic", preset="exact", checkpoint=checkpoint)
+    # The exact field never saw any frame, so every frame is held out.
+    quality = assess_field(SyntheticField(synthetic.scene), synthetic.cameras,
+                           {i: synthetic.image(i) for i in range(n_frames)}).as_dict()
+    FieldModel.objects.create(capture=capture, backend="synthetic", preset="exact", checkpoint=checkpoint,
+                              quality=quality, verdict=quality["verdict"])
     boxes = [
         {"instance_id": o["instance_id"], "class": o["class_name"], "center": o["center"], "size": o["size"],
          "rotation": o["rotation"]}

@@ -19,6 +19,7 @@ from annotate.models import (
     SceneObject,
 )
 from annotate.services.projects import create_label_class
+from tests.annotate.test_field_import import fake_run_zip
 
 IDENTITY = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
 TETRAHEDRON_OBJ = b"v 0 0 0\nv 0.1 0 0\nv 0 0.1 0\nv 0 0 0.1\nf 1 3 2\nf 1 2 4\nf 1 4 3\nf 2 3 4\n"
@@ -120,6 +121,11 @@ POLICY = {
     "render labels": (
         lambda w, role: ("post", f"/api/captures/{w.ready.pk}/render/", None, None),
         {"manager": 202, "annotator": 202},
+    ),
+    "import a field": (
+        lambda w, role: ("post", f"/api/captures/{w.ready.pk}/fields/import/", {
+            "file": SimpleUploadedFile("run.zip", fake_run_zip(), content_type="application/zip")}, "multipart"),
+        {"manager": 202, "annotator": 403},
     ),
     "export": (
         lambda w, role: ("post", f"/api/projects/{w.project.pk}/exports/", {"format": "coco", "frames": "all"}, "json"),

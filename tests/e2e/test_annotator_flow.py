@@ -130,10 +130,17 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     assert "has no points" not in note.inner_text()
     assert page.evaluate("window.raylabelViewer.points.geometry.attributes.position.count") > 0
     assert page.locator(".training .psnr-chart svg.chart circle").count() >= 1
+    # grid-fast's 60 iterations leave a field judged poor: the panel says so, with its figures and why.
+    verdict = page.locator(".training [data-testid=field-verdict][data-verdict=poor]").first
+    expect(verdict).to_contain_text("field poor")
+    expect(verdict).to_contain_text("held-out PSNR")
     app_page.shot("scene-trained")
 
     frame_id = fly_to_next_frame(page)
     add_box_on_ground(app_page, 0.6)
+    page.get_by_role("button", name="Render labels").click()
+    expect(page.locator(".labels-panel")).to_contain_text("judged poor")  # refused without the override
+    page.get_by_label("render from the poor field anyway").check()
     page.get_by_role("button", name="Render labels").click()
     wait_for_job_panel(page, ".labels-panel")
 
@@ -143,6 +150,7 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     page.wait_for_function("() => { const i = document.querySelector('.overlay-instance'); return i && i.complete && i.naturalWidth > 0; }")
     assert page.locator(".labels-table tbody tr").count() >= 1
     assert page.locator("svg.boxes rect").count() >= 1
+    expect(page.locator(".frame-detail").get_by_test_id("field-verdict")).to_have_text("field poor")
     check_confidence(app_page, demo["capture"], frame_id)
     app_page.shot("review-overlay")
 

@@ -37,7 +37,11 @@ def render_labels_of_the_big_box(app: AppPage, project: int, capture: int) -> No
         "kind": "box", "label_class": box_class, "center": [0.0, 0.0, 0.25], "size": [0.6, 0.4, 0.5],
         "rotation": [[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]]})
     assert placed["status"] == 201, placed
-    assert (rendered := app.api("POST", f"/api/captures/{capture}/render/"))["status"] == 202, rendered
+    # grid-fast's field is judged poor: rendering from it needs the explicit override.
+    refused = app.api("POST", f"/api/captures/{capture}/render/")
+    assert refused["status"] == 400 and "judged poor" in refused["body"]["error"], refused
+    rendered = app.api("POST", f"/api/captures/{capture}/render/", {"allow_poor_field": True})
+    assert rendered["status"] == 202, rendered
     wait_for_job(app, rendered["body"])
 
 
@@ -83,6 +87,7 @@ def test_round_batch_review_progress_and_quality(app_page, browser, demo):
     detail = annotator.page.locator(".frame-detail")
     expect(detail).not_to_have_attribute("data-frame", first)  # the batch's next frame comes up by itself
     expect(detail.locator(".review-status")).to_have_text("pending")
+    expect(detail.get_by_test_id("field-verdict")).to_have_text("field poor")  # the labels say what they came from
     annotator.shot("review-batch")
     annotator.page.context.close()
     assert not annotator.errors

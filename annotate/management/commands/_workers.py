@@ -25,7 +25,8 @@ def job_queue(job: Job) -> str:
     if job.kind == JobKind.TRAIN:
         from annotate.services.training import preset_queue
 
-        return preset_queue(job.params.get("preset"))
+        # A field import (annotate.services.field_import) names its queue; a training job's preset does.
+        return job.params.get("queue") or preset_queue(job.params.get("preset"))
     return app.amqp.router.route({}, TASK_OF_KIND[job.kind])["queue"].name
 
 

@@ -1,4 +1,4 @@
-"""python manage.py render_labels CAPTURE_ID [--wait]"""
+"""python manage.py render_labels CAPTURE_ID [--wait] [--allow-poor-field]"""
 from django.core.management.base import BaseCommand, CommandError
 
 from annotate.errors import UserFacingError
@@ -14,10 +14,16 @@ class Command(BaseCommand):
         parser.add_argument("capture_id", type=int)
         parser.add_argument("--user", default=None)
         parser.add_argument("--wait", action="store_true")
+        parser.add_argument(
+            "--allow-poor-field", action="store_true",
+            help="Render even from a field whose quality verdict is poor (refused otherwise).",
+        )
 
-    def handle(self, *args, capture_id, user, wait, **options):
+    def handle(self, *args, capture_id, user, wait, allow_poor_field, **options):
         try:
-            job = start_render(capture=capture_by_id(capture_id), user=user_by_name(user))
+            job = start_render(
+                capture=capture_by_id(capture_id), user=user_by_name(user), allow_poor_field=allow_poor_field,
+            )
         except UserFacingError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(str(job.pk))
@@ -26,5 +32,5 @@ class Command(BaseCommand):
             result = job.result
             self.stderr.write(
                 f"{result['frames']} frames: {result['rendered']} rendered, {result['updated']} updated, "
-                f"{result['unchanged']} unchanged."
+                f"{result['unchanged']} unchanged; from a field judged {result.get('field_verdict') or 'never assessed'}."
             )

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from annotate.errors import UserFacingError
 from annotate.management.commands._lookup import capture_by_id, user_by_name
 from annotate.management.commands._progress import wait_for_job
+from annotate.services.field_quality import describe_quality
 from annotate.services.training import DEFAULT_PRESET, PRESET_CATALOG, start_training
 
 
@@ -60,3 +61,14 @@ class Command(BaseCommand):
             self.stderr.write(
                 "Trained: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())
             )
+            self._write_verdict(job.result)
+
+    def _write_verdict(self, result: dict) -> None:
+        """The field's quality verdict with its figures, the reasons it is not good, and a skipped render."""
+        quality = result.get("quality", {})
+        self.stderr.write(f"Field quality {describe_quality(quality)}")
+        for reason in quality.get("reasons", []):
+            self.stderr.write(f"  - {reason}")
+        render = result.get("render") or {}
+        if render.get("job") is None and render.get("reason"):
+            self.stderr.write(render["reason"])

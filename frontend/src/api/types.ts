@@ -93,9 +93,31 @@ export interface Field {
   backend: string;
   preset: string;
   metrics: Record<string, number>;
+  /** The field's measured quality (empty for fields trained before verdicts existed). */
+  quality: FieldQuality | Record<string, never>;
+  /** good / usable / poor by the documented thresholds; "" when never assessed. */
+  verdict: FieldVerdict;
   created_at: string;
   preview_url: string | null;
   cameras_url: string | null;
+}
+
+export type FieldVerdict = "good" | "usable" | "poor" | "";
+
+/** nerf_labeling.fields.quality.FieldQuality.as_dict(): overall measures, per-frame ones, the verdict and why. */
+export interface FieldQuality {
+  verdict: FieldVerdict;
+  /** One sentence per measure short of a good field (empty when good). */
+  reasons: string[];
+  /** dB, mean over the held-out frames; null without any. */
+  held_out_psnr: number | null;
+  /** Median relative z-depth disagreement between neighbouring views (0.01 = 1 %). */
+  depth_disagreement: number | null;
+  /** Share of surface pixels whose surface is crisp. */
+  crisp_fraction: number | null;
+  frames: { index: number; held_out_psnr: number | null; depth_disagreement: number | null;
+    neighbour: number | null; crisp_fraction: number | null }[];
+  thresholds?: Record<string, { good: number; usable: number }>;
 }
 
 export interface SceneObject {
@@ -128,6 +150,8 @@ export interface ObjectLabel {
 export interface FrameLabels {
   objects: ObjectLabel[];
   stale: boolean;
+  /** The verdict of the field these labels were rendered from, as it was then ("" when never assessed). */
+  field_verdict: FieldVerdict;
 }
 
 export interface Pick {

@@ -1,5 +1,9 @@
-/** One frame under review: the photo with overlay layers and 2D boxes, and accept / reject with a note / fix. */
-import { useEffect, useState } from "preact/hooks";
+/**
+ * One frame under review: the photo with overlay layers and 2D boxes, and accept / reject with a note / fix.
+ * Render it keyed by the frame's id: another frame gets a fresh component (empty note, no stale error)
+ * instead of an effect that clears the state after paint, and so could wipe a note typed meanwhile.
+ */
+import { useState } from "preact/hooks";
 import { api } from "../api/client";
 import type { Frame, FrameLabels, LatestReview } from "../api/types";
 import { navigate } from "../router";
@@ -8,6 +12,7 @@ import { confidenceClass, confidenceText } from "../ui/confidence";
 import { html } from "../ui/html";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
+import { verdictBadge } from "./fieldQuality";
 
 const LAYERS = ["instance", "depth", "confidence"] as const;
 type Layer = (typeof LAYERS)[number];
@@ -19,7 +24,6 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
   const [note, setNote] = useState("");
   const [error, setError] = useState<Error | null>(null);
   const [overlayErrors, setOverlayErrors] = useState<Record<string, boolean>>({});
-  useEffect(() => { setNote(""); setError(null); setOverlayErrors({}); }, [frame.id]);
   const [review, reviewing] = useSubmit((decision: "accepted" | "rejected") =>
     api.post<Frame>(`/api/frames/${frame.id}/review/`, { decision, note }).then((f) => {
       setError(null);
@@ -34,7 +38,9 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
     <div class="title-row"><h2>Frame ${frame.index}</h2><span class=${`badge review-status status-${frame.review_status}`}>${frame.review_status}</span>
       <span class=${`badge ${confidenceClass(frame.confidence)}`} data-testid="frame-confidence"
         title="label confidence: the lowest mean confidence of the frame's visible objects">confidence ${confidenceText(frame.confidence)}</span>
-      ${labels.data?.stale ? html`<span class="badge status-failed" title="Objects changed since these labels were rendered">stale labels</span>` : null}</div>
+      ${labels.data?.stale ? html`<span class="badge status-failed" title="Objects changed since these labels were rendered">stale labels</span>` : null}
+      ${labels.data && labels.data.field_verdict !== "good" ? html`<span class=${verdictBadge(labels.data.field_verdict).className} data-testid="field-verdict"
+        title="The quality verdict of the radiance field these labels were rendered from">${verdictBadge(labels.data.field_verdict).text}</span>` : null}</div>
     <div class="stage" style=${{ aspectRatio: `${frame.width} / ${frame.height}` }}>
       <img src=${frame.image_url} alt=${`frame ${frame.index}`} />
       ${labels.data ? LAYERS.filter((l) => layers[l] && !overlayErrors[l]).map((l) => html`<img class=${`overlay overlay-${l}`}

@@ -58,6 +58,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
   const [photoShown, setPhotoShown] = useState(false);
   const [renderJob, setRenderJob] = useState<number | null>(null);
   const [renderError, setRenderError] = useState<Error | null>(null);
+  const [allowPoorField, setAllowPoorField] = useState(false);
   const [meshes, setMeshes] = useState(new Map<string, THREE.BufferGeometry>());
   const meshesLoading = useRef(new Set<string>());
   const container = useRef<HTMLDivElement>(null);
@@ -195,7 +196,8 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
 
   const [render, rendering] = useSubmit(() => {
     setRenderError(null);
-    return store.flush().then(() => api.post<Job>(`/api/captures/${captureId}/render/`)).then((j) => setRenderJob(j.id), setRenderError);
+    const body = { allow_poor_field: allowPoorField };
+    return store.flush().then(() => api.post<Job>(`/api/captures/${captureId}/render/`, body)).then((j) => setRenderJob(j.id), setRenderError);
   });
   const saveState = store.conflicts.size ? "conflict" : store.saving ? "saving…" : "saved";
 
@@ -214,6 +216,8 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
       <div class="panel labels-panel">
         <h3>Labels</h3>
         <button onClick=${() => render()} disabled=${rendering}>Render labels</button>
+        ${field?.verdict === "poor" ? html`<label class="small-text" title="The field was judged poor: its labels put masks and occlusions in the wrong places">
+          <input type="checkbox" checked=${allowPoorField} onChange=${(e: any) => setAllowPoorField(e.target.checked)} /> render from the poor field anyway</label>` : null}
         <${ErrorMessage} error=${renderError} what="Render" />
         <${JobPanel} jobId=${renderJob} title="Label rendering" />
       </div>

@@ -1,13 +1,14 @@
 /** Train a radiance field for the capture: preset, progress with the PSNR curve, cancel; the fields so far. */
 import { useState } from "preact/hooks";
 import { api, items } from "../api/client";
-import type { Field, Job } from "../api/types";
+import type { Field, FieldQuality, Job } from "../api/types";
 import { ErrorMessage } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
 import { LineChart } from "../ui/LineChart";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
+import { qualitySummary, verdictBadge } from "./fieldQuality";
 
 interface Presets {
   default: string;
@@ -53,9 +54,20 @@ export function TrainingPanel({ captureId, projectId, fields, onTrained }: {
     <${ErrorMessage} error=${error} what="Train" />
     <${JobPanel} jobId=${shownJob} title="Training" onEnd=${onTrained}>
       ${(job: Job) => html`<div class="psnr-chart"><${LineChart} points=${curvePoints(job, 2)} xLabel="iteration" yLabel="held-out PSNR dB" width=${250} height=${120} /></div>
-        <div class="loss-chart"><${LineChart} points=${curvePoints(job, 1)} xLabel="iteration" yLabel="loss" width=${250} height=${100} /></div>`}
+        <div class="loss-chart"><${LineChart} points=${curvePoints(job, 1)} xLabel="iteration" yLabel="loss" width=${250} height=${100} /></div>
+        ${job.result?.quality ? html`<${FieldVerdict} quality=${job.result.quality as FieldQuality} />` : null}`}
     <//>
     ${fields?.length ? html`<div class="muted small-text">Latest field: ${fields[0].preset}
-      ${Object.entries(fields[0].metrics ?? {}).slice(0, 3).map(([k, v]) => html` · ${k} ${typeof v === "number" ? v.toFixed(2) : String(v)}`)}</div>` : null}
+      ${Object.entries(fields[0].metrics ?? {}).slice(0, 3).map(([k, v]) => html` · ${k} ${typeof v === "number" ? v.toFixed(2) : String(v)}`)}</div>
+      <${FieldVerdict} quality=${fields[0].quality as FieldQuality} />` : null}
+  </div>`;
+}
+
+/** The field's verdict as a badge, its figures, and why it is not good; labels from a poor one need an override. */
+function FieldVerdict({ quality }: { quality: FieldQuality | undefined }) {
+  const badge = verdictBadge(quality?.verdict);
+  return html`<div class="field-verdict small-text" data-testid="field-verdict" data-verdict=${quality?.verdict ?? ""}>
+    <span class=${badge.className}>${badge.text}</span> <span class="muted">${qualitySummary(quality)}</span>
+    ${quality?.reasons?.length ? html`<ul class="verdict-reasons">${quality.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : null}
   </div>`;
 }
