@@ -58,7 +58,7 @@ def import_nerfstudio_run(*, capture: Capture, source, user, min_psnr: float = I
             return start_job(
                 kind=JobKind.TRAIN, target=f"capture:{capture.pk}", project=capture.project, user=user,
                 params={"capture_id": capture.pk, "preset": IMPORTED_PRESET, "run_archive": stored,
-                        "min_psnr": float(min_psnr), "queue": IMPORT_QUEUE},
+                        "min_psnr": float(min_psnr)},
                 task=import_field_task, queue=IMPORT_QUEUE,
             )
     except BaseException:

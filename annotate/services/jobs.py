@@ -63,8 +63,9 @@ def start_job(
 ) -> Job:
     """Create a queued job and enqueue ``task(job.id)`` once the transaction commits.
 
-    ``queue`` names the Celery queue to send it to (e.g. a training preset's ``cpu`` or ``gpu``);
-    None keeps the task's route from ``CELERY_TASK_ROUTES``.
+    ``queue`` names the Celery queue to send it to (e.g. a training preset's ``cpu`` or ``gpu``) and is
+    recorded in the job's params, so anyone can tell which workers it waits for; None keeps the task's
+    route from ``CELERY_TASK_ROUTES``.
 
     Raises :class:`ConflictError` carrying the running job when one of the same kind and target is
     queued or running.
@@ -76,7 +77,8 @@ def start_job(
     try:
         with transaction.atomic():
             job = Job.objects.create(
-                kind=kind, target=target, project=project, created_by=user, params=params or {}
+                kind=kind, target=target, project=project, created_by=user,
+                params={**(params or {}), **({"queue": queue} if queue else {})},
             )
     except IntegrityError:
         # Someone started the same job between our check and our insert.

@@ -33,7 +33,7 @@ from annotate.services.field_quality import require_trusted_field
 from annotate.services.field_store import load_trained_field
 from annotate.services.jobs import JobReporter, start_job
 from annotate.services.scene_objects import library_objects
-from annotate.services.training import current_field
+from annotate.services.training import current_field, field_queue
 
 
 def _require_field(capture: Capture) -> FieldModel:
@@ -47,11 +47,13 @@ def start_render(*, capture: Capture, user, allow_poor_field: bool = False) -> J
     """Queue the render of every frame's labels; refused from a field judged poor unless ``allow_poor_field``."""
     from annotate.tasks import render_labels_task
 
-    require_trusted_field(_require_field(capture), allow_poor_field=allow_poor_field)
+    field_model = _require_field(capture)
+    require_trusted_field(field_model, allow_poor_field=allow_poor_field)
     with transaction.atomic():
         return start_job(
             kind=JobKind.RENDER, target=f"capture:{capture.pk}", project=capture.project, user=user,
             params={"capture_id": capture.pk, "allow_poor_field": bool(allow_poor_field)}, task=render_labels_task,
+            queue=field_queue(field_model),
         )
 
 
@@ -230,11 +232,12 @@ def start_refine(*, obj: SceneObject, user) -> Job:
 
     if not obj.mesh_file:
         raise UserFacingError("Only a mesh object can be refined: upload its mesh first.")
-    _require_field(obj.capture)
+    field_model = _require_field(obj.capture)
     with transaction.atomic():
         return start_job(
             kind=JobKind.REFINE, target=f"object:{obj.pk}", project=obj.capture.project, user=user,
             params={"object_id": obj.pk, "version": obj.version}, task=refine_object_task,
+            queue=field_queue(field_model),
         )
 
 

@@ -52,6 +52,12 @@ def start_training(
         )
 
 
+def field_queue(field_model: FieldModel) -> str:
+    """The Celery queue whose workers can load ``field_model``: nerfacto fields need nerfstudio (GPU workers)."""
+    queues = {spec["backend"]: spec["queue"] for spec in PRESET_CATALOG.values()}
+    return queues.get(field_model.backend, PRESET_CATALOG[DEFAULT_PRESET]["queue"])
+
+
 def preset_queue(preset: str | None) -> str:
     """The Celery queue whose workers train ``preset`` (``cpu`` or ``gpu``)."""
     return PRESET_CATALOG.get(preset or DEFAULT_PRESET, PRESET_CATALOG[DEFAULT_PRESET])["queue"]

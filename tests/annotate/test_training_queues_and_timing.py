@@ -84,3 +84,28 @@ def test_the_cli_progress_bar_shows_elapsed_time_and_time_left(project):
     out = io.StringIO()
     wait_for_job(done, stdout=out)
     assert "1 min 15 s elapsed" in out.getvalue()
+
+
+def _queued_jobs(client, queue: str, task: str) -> list[int]:
+    """Job ids of ``task`` messages waiting in the Redis list of ``queue``."""
+    return [json.loads(base64.b64decode(message["body"]))[0][0] for message in map(json.loads, client.lrange(queue, 0, -1))
+            if message["headers"]["task"] == task]
+
+
+@pytest.mark.parametrize("backend, queue", [("nerfacto", "gpu"), ("voxel-grid", "cpu")])
+def test_renders_and_refinements_go_to_the_workers_that_can_load_the_field(transactional_db, broker, project, manager,
+                                                                           backend, queue):
+    """A nerfacto field loads only where nerfstudio is installed (GPU workers); the CPU image has none."""
+    from annotate.management.commands._workers import job_queue
+    from annotate.models import FieldModel, LabelClass, SceneObject
+    from annotate.services.labels import start_refine, start_render
+
+    capture = Capture.objects.create(project=project, name=backend, status=CaptureStatus.READY)
+    FieldModel.objects.create(capture=capture, backend=backend, preset="p", verdict="good", checkpoint="fields/f.zip")
+    label_class = LabelClass.objects.create(project=project, name="thing", class_id=1)
+    obj = SceneObject.objects.create(capture=capture, instance_id=1, label_class=label_class, kind="mesh", mesh_file="meshes/m.ply", size=[1, 1, 1],
+                                     object_to_world=[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])
+    render, refine = start_render(capture=capture, user=manager), start_refine(obj=obj, user=manager)
+    assert _queued_jobs(broker, queue, "annotate.tasks.render_labels_task") == [render.pk]
+    assert _queued_jobs(broker, queue, "annotate.tasks.refine_object_task") == [refine.pk]
+    assert job_queue(render) == job_queue(refine) == queue  # what `--wait` checks a worker listens on

@@ -177,6 +177,9 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     mesh.write_text(CUBE_OBJ)
     page.goto(f"{demo['url']}/app/captures/{demo['capture']}/scene")
     page.locator(".object-list li").first.click()
+    pre = _first_object(app_page, demo["capture"])
+    print("FLAKYDEBUG pre-upload", pre["kind"], pre["version"], pre["mesh_url"], pre["fit"])
+    import time; t0 = time.monotonic()
     page.set_input_files(".inspector input[type=file]", str(mesh))
     before = _first_object(app_page, demo["capture"])
     for _ in range(100):  # the upload has landed once the object has its mesh
@@ -184,6 +187,7 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
             break
         page.wait_for_timeout(200)
         before = _first_object(app_page, demo["capture"])
+    print("FLAKYDEBUG before", before["kind"], before["version"], before["mesh_url"], _, time.monotonic() - t0)
     page.get_by_role("button", name="Refine (ICP)").click()
     # A unit cube dropped on a field trained for 60 iterations fits nothing the field shows: the
     # refinement must say so and leave the object where it was, not claim a fit.

@@ -19,14 +19,15 @@ START_A_WORKER = "celery -A config worker -Q cpu,gpu"
 
 
 def job_queue(job: Job) -> str:
-    """The queue ``job`` was sent to: a training job's preset names it, other jobs follow the routes."""
+    """The queue ``job`` was sent to: the one ``start_job`` recorded, else its task's route."""
     from config.celery import app
 
-    if job.kind == JobKind.TRAIN:
+    if job.params.get("queue"):
+        return job.params["queue"]
+    if job.kind == JobKind.TRAIN:  # a job queued before queues were recorded: its preset names it
         from annotate.services.training import preset_queue
 
-        # A field import (annotate.services.field_import) names its queue; a training job's preset does.
-        return job.params.get("queue") or preset_queue(job.params.get("preset"))
+        return preset_queue(job.params.get("preset"))
     return app.amqp.router.route({}, TASK_OF_KIND[job.kind])["queue"].name
 
 
