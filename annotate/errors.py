@@ -2,11 +2,19 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from nerf_labeling.errors import InputError
+
 
 class UserFacingError(Exception):
     """An error caused by the request or its data; ``str(error)`` is shown to the user."""
 
     status_code = 400
+
+
+#: What the platform shows as it is: its own errors and the libraries' input errors (which cannot
+#: derive from :class:`UserFacingError`, as the libraries import no Django); both answer 400 unless
+#: they carry their own ``status_code``.
+USER_FACING_ERRORS = (UserFacingError, InputError)
 
 
 class PermissionDeniedError(UserFacingError, PermissionDenied):

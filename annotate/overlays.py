@@ -8,6 +8,22 @@ from PIL import Image
 
 OVERLAY_LAYERS = ("instance", "depth", "confidence")
 
+# 20 colours that stay apart (Sasha Trubetskoy's list), indexed by class id; the browser draws boxes and
+# labels from the same list (frontend/src/ui/classPalette.ts, kept equal by a test).
+CLASS_PALETTE = (
+    "#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6", "#bcf60c", "#fabebe",
+    "#008080", "#e6beff", "#9a6324", "#fffac8", "#800000", "#aaffc3", "#808000", "#ffd8b1", "#000075", "#808080",
+)
+# LabelClass.color's default: a class left at it has no colour of its own and takes the palette's.
+UNSET_CLASS_COLOR = "#e6194b"
+
+
+def class_color(class_id: int, project_color: str | None = None) -> str:
+    """``#rrggbb`` of class ``class_id`` (1 and up): the project's own colour if set, else the palette's."""
+    if project_color and len(project_color) == 7 and project_color.lower() != UNSET_CLASS_COLOR:
+        return project_color
+    return CLASS_PALETTE[(class_id - 1) % len(CLASS_PALETTE)]
+
 
 def _hex_to_rgb(color: str) -> tuple[int, int, int]:
     color = color.lstrip("#")

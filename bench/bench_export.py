@@ -33,9 +33,9 @@ import zipfile
 import numpy as np
 from PIL import Image
 
-from annotate.formats.export import write_export
-from annotate.formats.records import ExportClass, ExportFrame, ExportSpec
 from nerf_labeling.cameras import Camera, Intrinsics, look_at
+from nerf_labeling.formats.export import write_export
+from nerf_labeling.formats.records import ExportClass, ExportFrame, ExportSpec
 from nerf_labeling.labels.records import FrameLabels, ObjectLabel
 
 WIDTH, HEIGHT, OBJECTS = 640, 480, 4

@@ -18,10 +18,9 @@ import math
 
 import numpy as np
 
-from annotate.formats.kitti_format import calib_text
-from annotate.formats.kitti_geometry import camera_to_rectified, kitti_object
-from annotate.formats.opencv_camera import opencv_camera_matrix
-from nerf_labeling.cameras import Camera, project_points
+from nerf_labeling.cameras import Camera, opencv_camera_matrix, project_points
+from nerf_labeling.formats.kitti_format import calib_text
+from nerf_labeling.formats.kitti_geometry import camera_to_rectified, kitti_object
 from nerf_labeling.labels.records import ObjectLabel
 from nerf_labeling.synthetic.capture_writer import pinhole_intrinsics
 from nerf_labeling.synthetic.presets import default_scene

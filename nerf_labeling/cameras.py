@@ -9,7 +9,8 @@ Conventions (see ``shared/DESIGN.md``):
 - depth maps hold z-depth along the camera's optical axis in metres, not distance along the ray.
 
 OpenCV / COLMAP / KITTI cameras use +Y down and +Z forward; convert with :func:`opengl_to_opencv`
-and :func:`opencv_to_opengl` and nowhere else.
+and :func:`opencv_to_opengl` and nowhere else. OpenCV, KITTI and BOP also put pixel centres at
+integers: shift image coordinates by :data:`PIXEL_CENTRE_SHIFT` (:func:`opencv_camera_matrix`).
 """
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ AXIS_FLIP_YZ = np.diag([1.0, -1.0, -1.0, 1.0])
 
 #: The world's up direction (against gravity), ``(3,)``: world +Z, as in DESIGN.md.
 WORLD_UP = np.array([0.0, 0.0, 1.0])
+
+#: Names of the slots of :attr:`Intrinsics.distortion`, in order, as transforms.json and COLMAP key them.
+DISTORTION_KEYS = ("k1", "k2", "p1", "p2", "k3", "k4")
+
+#: Added to the project's continuous image coordinates (pixel centres at +0.5) to get those of OpenCV,
+#: KITTI and BOP (centres at integers), which are also array indices.
+PIXEL_CENTRE_SHIFT = -0.5
 
 
 class PoseError(ValueError):
@@ -99,6 +107,13 @@ class Intrinsics:
             height=int(round(self.height * factor)),
             distortion=self.distortion,
         )
+
+
+def opencv_camera_matrix(intrinsics: Intrinsics) -> np.ndarray:
+    """``(3, 3)`` K with the principal point in OpenCV pixel coordinates (centres at integers)."""
+    matrix = intrinsics.K
+    matrix[:2, 2] += PIXEL_CENTRE_SHIFT
+    return matrix
 
 
 @dataclass(frozen=True)
@@ -284,8 +299,8 @@ def undistort_image(
     ideal = np.stack([(u.ravel() - intrinsics.cx) / intrinsics.fx, (v.ravel() - intrinsics.cy) / intrinsics.fy], 1)
     distorted = distort_normalized(ideal, intrinsics.distortion, fisheye=fisheye)
     # continuous pixel coordinates (centres at +0.5) -> array indices (centres at integers)
-    rows = (distorted[:, 1] * intrinsics.fy + intrinsics.cy - 0.5).reshape(height, width)
-    cols = (distorted[:, 0] * intrinsics.fx + intrinsics.cx - 0.5).reshape(height, width)
+    rows = (distorted[:, 1] * intrinsics.fy + intrinsics.cy + PIXEL_CENTRE_SHIFT).reshape(height, width)
+    cols = (distorted[:, 0] * intrinsics.fx + intrinsics.cx + PIXEL_CENTRE_SHIFT).reshape(height, width)
     channels = image.reshape(height, width, -1)
     out = np.stack(
         [

@@ -7,17 +7,17 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from annotate.errors import ConflictError, UserFacingError
+from annotate.errors import USER_FACING_ERRORS, ConflictError
 
 logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, UserFacingError):
+    if isinstance(exc, USER_FACING_ERRORS):
         body = {"error": str(exc)}
         if isinstance(exc, ConflictError) and exc.current:
             body["current"] = exc.current
-        return Response(body, status=exc.status_code)
+        return Response(body, status=getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, RequestDataTooBig):
         return Response({"error": _too_big_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):

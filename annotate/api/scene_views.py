@@ -11,7 +11,7 @@ from annotate.api.serializers import INTEGER_MAX, JobSerializer, ObjectDeleteQue
 from annotate.api.files import file_response
 from annotate.errors import NotFoundError, UserFacingError
 from annotate.models import FieldModel, SceneObject
-from annotate.overlays import OVERLAY_LAYERS, confidence_overlay, depth_overlay, instance_overlay, png_bytes
+from annotate.overlays import OVERLAY_LAYERS, class_color, confidence_overlay, depth_overlay, instance_overlay, png_bytes
 from annotate.services import labels as label_services
 from annotate.services import scene_objects as object_services
 from annotate.services import training as training_services
@@ -252,5 +252,6 @@ class FrameOverlayView(APIView):
 
 
 def _object_colors(frame):
+    """Each object's overlay colour: its class's own colour if the project set one, else the class palette's."""
     for obj in frame.capture.scene_objects.select_related("label_class"):
-        yield obj, obj.label_class.color
+        yield obj, class_color(obj.label_class.class_id, obj.label_class.color)

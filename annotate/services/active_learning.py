@@ -13,8 +13,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image
 
+from annotate.adapters import frame_image
 from annotate.errors import UserFacingError
-from annotate.frame_data import frame_image
 from annotate.models import ActiveLearningRound, Frame, FrameScore, Job, JobKind, Project, ScoringModel
 from annotate.models.captures import CaptureStatus, ReviewStatus
 from annotate.services.jobs import JobReporter, start_job

@@ -1,11 +1,9 @@
 """Dataset exports as jobs: check the request up front, stream the frames into a zip, publish it whole."""
 from __future__ import annotations
 
-import io
 import re
 import secrets
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.files import File
@@ -13,25 +11,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 
+from annotate.adapters import frame_camera, object_mesh
 from annotate.errors import UserFacingError
-from annotate.frame_data import frame_camera
 from annotate.models import Batch, Export, Frame, Job, JobKind, Project, SceneObject
 from annotate.models.captures import ReviewStatus
 from annotate.scratch import scratch_dir, sweep_stale_scratch
 from annotate.services.jobs import JobReporter, start_job
 
 FRAME_SELECTIONS = "all, accepted, batch:<id> or status:<pending|accepted|rejected|fixed>"
-
-
-@contextmanager
-def _as_user_errors():
-    """The formats raise plain ExportError (they import no Django); here it becomes a user-facing error."""
-    from annotate.formats.errors import ExportError
-
-    try:
-        yield
-    except ExportError as error:
-        raise UserFacingError(str(error)) from error
 
 
 def select_frames(project: Project, selection: str) -> QuerySet[Frame]:
@@ -55,21 +42,21 @@ def select_frames(project: Project, selection: str) -> QuerySet[Frame]:
 
 def export_format(name: str):
     """The registered format ``name`` (an ExportError naming the known ones otherwise)."""
-    from annotate.formats import all_formats  # noqa: F401 - registers every format
-    from annotate.formats.registry import get_format
+    from nerf_labeling.formats import all_formats  # noqa: F401 - registers every format
+    from nerf_labeling.formats.registry import get_format
 
     return get_format(name)
 
 
 def export_format_names() -> list[str]:
-    from annotate.formats import all_formats  # noqa: F401 - registers every format
-    from annotate.formats.registry import FORMATS
+    from nerf_labeling.formats import all_formats  # noqa: F401 - registers every format
+    from nerf_labeling.formats.registry import FORMATS
 
     return sorted(FORMATS)
 
 
 def _spec(project: Project, options: dict):
-    from annotate.formats.records import ExportClass, ExportSpec
+    from nerf_labeling.formats.records import ExportClass, ExportSpec
 
     classes = [ExportClass(id=c.class_id, name=c.name) for c in project.label_classes.all()]
     kitti_types = {c.name: c.kitti_type for c in project.label_classes.all() if c.kitti_type}
@@ -83,15 +70,8 @@ def _object_models(project: Project) -> dict:
     rows = SceneObject.objects.filter(capture__project=project).exclude(mesh_file="").select_related("label_class")
     for row in rows.order_by("label_class__class_id", "capture_id", "instance_id"):
         if row.label_class.class_id not in models:
-            with row.mesh_file.open("rb") as handle:
-                models[row.label_class.class_id] = _trimesh(handle.read(), Path(row.mesh_file.name).suffix)
+            models[row.label_class.class_id] = object_mesh(row)
     return models
-
-
-def _trimesh(data: bytes, suffix: str):
-    import trimesh
-
-    return trimesh.load(io.BytesIO(data), file_type=suffix.lstrip("."), force="mesh", process=False)
 
 
 def start_export(*, project: Project, user, format_name: str, selection: str = "all", options=None) -> Job:
@@ -99,11 +79,10 @@ def start_export(*, project: Project, user, format_name: str, selection: str = "
     from annotate.tasks import export_dataset_task
 
     options = dict(options or {})
-    with _as_user_errors():
-        chosen = export_format(format_name)
-        spec = _spec(project, options)
-        if chosen.check is not None:
-            chosen.check(spec)
+    chosen = export_format(format_name)
+    spec = _spec(project, options)
+    if chosen.check is not None:
+        chosen.check(spec)
     frames = select_frames(project, selection)
     total = frames.count()
     if total == 0:
@@ -125,8 +104,8 @@ def start_export(*, project: Project, user, format_name: str, selection: str = "
 
 
 def _export_frames(frames: QuerySet[Frame]):
-    from annotate.formats.records import ExportFrame
     from annotate.services.labels import read_frame_labels
+    from nerf_labeling.formats.records import ExportFrame
 
     for frame in frames.iterator(chunk_size=200):
         yield ExportFrame(
@@ -145,14 +124,13 @@ def _read(field_file) -> bytes:
 
 
 def run_export(*, job: Job, reporter: JobReporter) -> dict:
-    from annotate.formats.export import write_export
+    from nerf_labeling.formats.export import write_export
 
     project = job.project
     params = job.params
     frames = select_frames(project, params["selection"])
     total = frames.count()
-    with _as_user_errors():
-        spec = _spec(project, params["options"])
+    spec = _spec(project, params["options"])
 
     def progress(done: int, of: int | None) -> None:
         reporter.progress(done / max(of or total, 1), f"Wrote {done} of {of or total} frames")
@@ -161,8 +139,7 @@ def run_export(*, job: Job, reporter: JobReporter) -> dict:
     with tempfile.TemporaryDirectory(prefix="export-", dir=scratch_dir()) as workdir:
         # Paths and keys come from ids only: a project's name is typed by users (it may be "../../x").
         zip_path = Path(workdir) / "export.zip"
-        with _as_user_errors():
-            write_export(params["format"], _export_frames(frames), spec, zip_path, progress=progress, total=total)
+        write_export(params["format"], _export_frames(frames), spec, zip_path, progress=progress, total=total)
         size = zip_path.stat().st_size
         with open(zip_path, "rb") as handle:
             name = default_storage.save(export_storage_key(job), File(handle))

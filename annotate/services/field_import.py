@@ -84,9 +84,9 @@ def import_capture_field(*, job: Job, reporter: JobReporter) -> dict:
 def _import_field(job: Job, reporter: JobReporter) -> dict:
     from nerf_labeling.fields.nerfstudio_run import NerfstudioRunError, load_nerfstudio_run
 
-    from annotate.frame_data import frame_camera, frame_image
+    from annotate.adapters import frame_camera, frame_image
     from annotate.services.field_quality import assess_capture_field, describe_quality
-    from annotate.services.training import _store_field
+    from annotate.services.training import store_field
     from nerf_labeling.training.train import TrainingMetrics
 
     capture = Capture.objects.get(pk=job.params["capture_id"])
@@ -124,7 +124,7 @@ def _import_field(job: Job, reporter: JobReporter) -> dict:
             extra={"imported": True, "capture_psnr": round(psnr, 3), "import_min_psnr": min_psnr,
                    "checkpoint_step": field.run.step},
         )
-        field_model = _store_field(job, capture, field, [camera for _, camera in pairs], metrics, quality)
+        field_model = store_field(job, capture, field, [camera for _, camera in pairs], metrics, quality)
     return {"field_model": field_model.pk, "metrics": field_model.metrics, "quality": field_model.quality,
             "verdict": field_model.verdict,
             "message": f"Imported (PSNR {psnr:.1f} dB on the capture's frames). "

@@ -17,11 +17,11 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from annotate.errors import (
+    USER_FACING_ERRORS,
     ConflictError,
     JobCancelled,
     JobNoLongerOwned,
     ServiceUnavailableError,
-    UserFacingError,
 )
 from annotate.models import Job, JobStatus, Project
 from annotate.models.jobs import ACTIVE_STATUSES
@@ -258,7 +258,7 @@ def run_job(job_id: int, work: Callable[[Job, JobReporter], dict | None]) -> Non
         return
     except JobCancelled:
         _finish_by_id(job.id, JobStatus.CANCELLED, attempt=job.attempts, message="Cancelled.")
-    except UserFacingError as error:
+    except USER_FACING_ERRORS as error:
         _finish_by_id(job.id, JobStatus.FAILED, attempt=job.attempts, error=str(error))
     except OperationalError as error:
         logger.exception("Job %s (%s) lost its database", job.id, job.kind)

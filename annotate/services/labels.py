@@ -6,18 +6,22 @@ objects did not change are skipped.
 """
 from __future__ import annotations
 
-import io
-import tempfile
-from pathlib import Path
-
 import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from annotate.adapters import (
+    box_object,
+    frame_camera,
+    library_objects,
+    load_trained_field,
+    read_rendered_view,
+    rendered_view_bytes,
+    store_extracted_mesh,
+)
 from annotate.errors import ConflictError, UserFacingError
-from annotate.frame_data import frame_camera
 from annotate.models import (
     Capture,
     FieldModel,
@@ -30,9 +34,7 @@ from annotate.models import (
     SceneObjectKind,
 )
 from annotate.services.field_quality import require_trusted_field
-from annotate.services.field_store import load_trained_field
 from annotate.services.jobs import JobReporter, start_job
-from annotate.services.scene_objects import library_objects
 from annotate.services.training import current_field, field_queue
 
 
@@ -80,8 +82,7 @@ def render_capture_labels(*, job: Job, reporter: JobReporter) -> dict:
     reporter.progress(0.0, "Loading the field and the objects", force=True)
     field = load_trained_field(field_model).to(device)
     extract_box_meshes(capture, field_model, field)
-    with tempfile.TemporaryDirectory(prefix="raylabel-objects-") as workdir:
-        objects = library_objects(capture, workdir=Path(workdir))
+    objects = library_objects(capture)
     versions = {str(obj.instance_id): obj.version for obj in objects}
     tolerance = suggest_tolerance(field.bounds)
     frames = list(capture.frames.order_by("index"))
@@ -116,26 +117,14 @@ def extract_box_meshes(capture: Capture, field_model: FieldModel, field) -> int:
     version does not change (the mesh follows from the box, it is not an edit). Returns how many ran.
     """
     from nerf_labeling.labels.box_meshes import with_extracted_mesh
-    from nerf_labeling.labels.scene_objects import BoxObject
-    from nerf_labeling.meshes import save_mesh
 
     extracted = 0
-    for row in capture.scene_objects.filter(kind=SceneObjectKind.BOX).select_related("label_class"):
+    for row in capture.scene_objects.filter(kind=SceneObjectKind.BOX).select_related("capture", "label_class"):
         source = {"mesh_from_version": row.version, "mesh_from_field": field_model.pk}
         if all(row.fit.get(key) == value for key, value in source.items()):
             continue
-        box = BoxObject(
-            instance_id=row.instance_id, class_id=row.label_class.class_id, class_name=row.label_class.name,
-            object_to_world=np.asarray(row.object_to_world, dtype=np.float64), size=np.asarray(row.size),
-        )
-        mesh = with_extracted_mesh(field, box).mesh
-        name = ""
-        if mesh is not None:
-            with tempfile.TemporaryDirectory() as workdir:
-                path = save_mesh(mesh, Path(workdir) / f"{row.instance_id}-extracted.ply")
-                name = default_storage.save(
-                    f"objects/{capture.project_id}/{capture.pk}/{path.name}", ContentFile(path.read_bytes())
-                )
+        mesh = with_extracted_mesh(field, box_object(row)).mesh
+        name = "" if mesh is None else store_extracted_mesh(row, mesh)
         old = row.mesh_file.name if row.mesh_file else None
         updated = SceneObject.objects.filter(pk=row.pk, version=row.version).update(
             mesh_file=name, fit={**row.fit, **source, "mesh_faces": 0 if mesh is None else len(mesh.faces)}
@@ -154,24 +143,16 @@ def _changed(before: dict, after: dict) -> set[int]:
 
 def _field_view(frame: Frame, field_model: FieldModel, field):
     """The field rendered from ``frame`` (depth, opacity, depth spread), from the cache or made now."""
-    from nerf_labeling.fields.base import RenderedView, render_view
+    from nerf_labeling.fields.base import render_view
 
     cached = FrameRender.objects.filter(frame=frame, field_model=field_model).first()
     if cached is not None:
-        with cached.data.open("rb") as handle, np.load(io.BytesIO(handle.read())) as arrays:
-            return RenderedView(
-                rgb=arrays["rgb"].astype(np.float32) / 255.0, depth=arrays["depth"],
-                opacity=arrays["opacity"], depth_std=arrays["depth_std"],
-            )
+        with cached.data.open("rb") as handle:
+            return read_rendered_view(handle.read())
     view = render_view(field, frame_camera(frame))
-    buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer, rgb=np.round(np.clip(view.rgb, 0, 1) * 255).astype(np.uint8), depth=view.depth,
-        opacity=view.opacity, depth_std=view.depth_std,
-    )
     name = default_storage.save(
         f"renders/{frame.capture.project_id}/{frame.capture_id}/field-{field_model.pk}/{frame.index:05d}.npz",
-        ContentFile(buffer.getvalue()),
+        ContentFile(rendered_view_bytes(view)),
     )
     FrameRender.objects.update_or_create(frame=frame, field_model=field_model, defaults={"data": name})
     return view
@@ -251,8 +232,7 @@ def refine_object(*, job: Job, reporter: JobReporter) -> dict:
     obj = SceneObject.objects.select_related("capture").get(pk=job.params["object_id"])
     field = load_trained_field(_require_field(obj.capture))
     reporter.progress(0.1, "Sampling the field's surface", force=True)
-    with tempfile.TemporaryDirectory(prefix="raylabel-refine-") as workdir:
-        placed = next(o for o in library_objects(obj.capture, workdir=Path(workdir)) if o.instance_id == obj.instance_id)
+    placed = next(o for o in library_objects(obj.capture) if o.instance_id == obj.instance_id)
     frames = list(obj.capture.frames.order_by("index"))
     step = max(1, len(frames) // REFINE_VIEWS)
     cameras = [frame_camera(frame) for frame in frames[::step][:REFINE_VIEWS]]

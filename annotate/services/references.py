@@ -15,9 +15,8 @@ from annotate.models import Frame, Project
 
 
 def check_against_coco(*, project: Project, data: bytes) -> dict:
-    from annotate.formats.coco_references import iter_coco_references
-    from annotate.formats.errors import CocoReadError
     from annotate.services.labels import read_frame_labels
+    from nerf_labeling.formats.coco_references import iter_coco_references
 
     frames = {PurePosixPath(f.file_name).name: f for f in Frame.objects.filter(capture__project=project)}
     class_ids = dict(project.label_classes.values_list("name", "class_id"))
@@ -55,8 +54,6 @@ def check_against_coco(*, project: Project, data: bytes) -> dict:
                 "file_name": image.file_name, "category_iou": ious,
                 "mean_iou": round(float(np.mean(list(ious.values()))), 4) if ious else None,
             })
-    except CocoReadError as error:
-        raise UserFacingError(str(error)) from error
     except RecursionError:
         # json parses nested arrays recursively: a file nested thousands deep is not a COCO file.
         raise UserFacingError("The COCO file is nested too deeply to be a COCO instance file.") from None

@@ -6,7 +6,6 @@ with a 409 carrying the object as it is now, never applied over someone else's c
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,6 @@ from django.db.models import Max
 from annotate.errors import ConflictError, NotFoundError, UserFacingError
 from annotate.models import Capture, LabelClass, SceneObject, SceneObjectKind
 
-MESH_SUFFIXES = (".obj", ".ply", ".stl", ".glb")
 EDITABLE_FIELDS = ("center", "size", "rotation", "label_class")
 
 
@@ -158,20 +156,12 @@ def delete_object(*, obj: SceneObject, version) -> None:
 
 def _checked_mesh(name: str, data: bytes):
     """The mesh in ``data`` (a file called ``name``), or a UserFacingError saying why it cannot be read."""
-    from nerf_labeling.meshes import MeshFileError, load_mesh
+    from nerf_labeling.meshes import MeshFileError, load_mesh_bytes
 
-    suffix = Path(name).suffix.lower()
-    if suffix not in MESH_SUFFIXES:
-        raise UserFacingError(f"{name}: a mesh must be one of {', '.join(MESH_SUFFIXES)}.")
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        handle.write(data)
-        handle.flush()
-        try:
-            return load_mesh(handle.name, name=name)
-        except MeshFileError as error:
-            raise UserFacingError(str(error)) from None
-        except ValueError as error:  # a mesh trimesh reads but TriangleMesh refuses (NaN vertices, ...)
-            raise UserFacingError(f"{name}: {error}") from None
+    try:
+        return load_mesh_bytes(data, name=name)
+    except MeshFileError as error:
+        raise UserFacingError(str(error)) from None
 
 
 def _store_mesh(obj: SceneObject, suffix: str, data: bytes) -> str:
@@ -202,31 +192,6 @@ def attach_mesh(*, obj: SceneObject, user, version, upload) -> SceneObject:
     if old and old != stored:
         default_storage.delete(old)
     return current
-
-
-def library_objects(capture: Capture, *, workdir: Path) -> list:
-    """The capture's objects as :mod:`nerf_labeling.labels.scene_objects` objects (meshes copied into ``workdir``)."""
-    from nerf_labeling.labels.scene_objects import BoxObject, MeshObject
-    from nerf_labeling.meshes import load_mesh
-
-    objects = []
-    for row in capture.scene_objects.select_related("label_class"):
-        common = dict(
-            instance_id=row.instance_id, class_id=row.label_class.class_id, class_name=row.label_class.name,
-            object_to_world=np.asarray(row.object_to_world, dtype=np.float64), version=row.version,
-        )
-        mesh = None
-        if row.mesh_file:
-            local = workdir / f"mesh-{row.instance_id}{Path(row.mesh_file.name).suffix}"
-            with row.mesh_file.open("rb") as source:
-                local.write_bytes(source.read())
-            mesh = load_mesh(local)
-        if row.kind == SceneObjectKind.MESH:
-            objects.append(MeshObject(mesh=mesh, mesh_path=row.mesh_file.name, **common))
-        else:
-            # A box's mesh, when it has one, is the surface extracted from the field inside it.
-            objects.append(BoxObject(size=np.asarray(row.size, dtype=np.float64), mesh=mesh, **common))
-    return objects
 
 
 def export_objects(capture: Capture, path: Path) -> dict:

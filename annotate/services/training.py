@@ -1,19 +1,15 @@
 """Training a capture's radiance field as a job: progress with loss and held-out PSNR, cancel, preview."""
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from annotate.adapters import field_model_values, frame_camera, frame_image, store_field_files
 from annotate.errors import ConflictError, JobCancelled, UserFacingError
-from annotate.frame_data import frame_camera, frame_image
 from annotate.models import Capture, CaptureStatus, FieldModel, FrameRender, Job, JobKind
 from annotate.services.field_quality import assess_capture_field, describe_quality, poor_field_reason
-from annotate.services.field_store import store_field_directory
 from annotate.services.jobs import JobReporter, start_job
 
 DEFAULT_PRESET = "grid-default"
@@ -108,7 +104,7 @@ def train_capture(*, job: Job, reporter: JobReporter) -> dict:
     reporter.progress(0.95, "Measuring the field's quality", force=True)
     quality = assess_capture_field(field, frames, pairs, held_out_positions)
     reporter.progress(0.96, "Saving the field and its preview", force=True)
-    field_model = _store_field(job, capture, field, [camera for _, camera in pairs], metrics, quality)
+    field_model = store_field(job, capture, field, [camera for _, camera in pairs], metrics, quality)
     result = {"field_model": field_model.pk, "metrics": field_model.metrics, "quality": field_model.quality,
               "verdict": field_model.verdict, "curve": curve[-500:], "elapsed_s": round(metrics.seconds, 1),
               "eta_s": 0.0, **_cut_short_report(metrics, config.max_seconds)}
@@ -190,38 +186,19 @@ def _throttled_cancel_check(job_id: int, interval_s: float = 1.0):
     return should_stop
 
 
-def _store_field(job: Job, capture: Capture, field, cameras, metrics, quality: dict) -> FieldModel:
-    from nerf_labeling.fields.preview import write_preview
-
-    base = f"fields/{capture.project_id}/{capture.pk}/job-{job.pk}"
-    stored: list[str] = []
+def store_field(job: Job, capture: Capture, field, cameras, metrics, quality: dict) -> FieldModel:
+    """Store the field trained (or imported) by ``job`` and record it as the capture's newest field."""
+    files = store_field_files(field, cameras, f"fields/{capture.project_id}/{capture.pk}/job-{job.pk}")
     try:
-        with tempfile.TemporaryDirectory(prefix="raylabel-train-") as workdir:
-            field_dir = Path(workdir) / "field"
-            field.save(field_dir)
-            stored.append(store_field_directory(field_dir, f"{base}/checkpoint.zip"))
-            ply, cameras_json = Path(workdir) / "preview.ply", Path(workdir) / "cameras.json"
-            write_preview(field, cameras, ply, cameras_json)
-            for path in (ply, cameras_json):
-                with open(path, "rb") as handle:
-                    stored.append(default_storage.save(f"{base}/{path.name}", File(handle)))
         with transaction.atomic():
             FieldModel.objects.filter(job=job).delete()  # a rerun of the same job replaces its row
             field_model = FieldModel.objects.create(
-                capture=capture, job=job, backend=metrics.backend, preset=job.params["preset"],
-                checkpoint=stored[0], preview=stored[1], cameras=stored[2],
-                metrics={
-                    "iterations": metrics.iterations, "seconds": round(metrics.seconds, 2),
-                    "planned_iterations": metrics.planned_iterations, "cut_short": metrics.cut_short,
-                    "final_loss": metrics.final_loss, "train_psnr": metrics.train_psnr,
-                    "held_out_psnr": metrics.held_out_psnr, **metrics.extra,
-                },
-                quality=quality, verdict=quality["verdict"],
+                capture=capture, job=job, preset=job.params["preset"], **files, **field_model_values(metrics, quality)
             )
             _drop_renders_of_older_fields(capture, field_model)
             return field_model
     except BaseException:
-        for name in stored:
+        for name in files.values():
             default_storage.delete(name)
         raise
 

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from nerf_labeling.cameras import Camera, Intrinsics, colmap_to_camera_to_world
+from nerf_labeling.cameras import DISTORTION_KEYS, Camera, Intrinsics, colmap_to_camera_to_world
 from nerf_labeling.capture.colmap_model import COLMAP_MODELS, COLMAP_MODELS_BY_ID
 from nerf_labeling.capture.data import CaptureData, CaptureFrame
 from nerf_labeling.capture.errors import CaptureFormatError, CaptureNotFoundError, CapturePathError, CapturePoseError
 from nerf_labeling.capture.paths import relative_capture_path
-from nerf_labeling.capture.transforms_reader import DISTORTION_KEYS
 
 
 @dataclass(frozen=True)

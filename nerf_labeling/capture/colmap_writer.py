@@ -8,10 +8,9 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from nerf_labeling.cameras import camera_to_world_to_colmap
+from nerf_labeling.cameras import DISTORTION_KEYS, camera_to_world_to_colmap
 from nerf_labeling.capture.colmap_model import COLMAP_MODEL_OF, COLMAP_MODELS
 from nerf_labeling.capture.data import CaptureData, CaptureFrame
-from nerf_labeling.capture.transforms_reader import DISTORTION_KEYS
 
 
 def _camera_params(frame: CaptureFrame) -> tuple[str, list[float]]:

@@ -14,13 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from nerf_labeling.cameras import Camera, Intrinsics, PoseError, check_rigid
+from nerf_labeling.cameras import DISTORTION_KEYS, Camera, Intrinsics, PoseError, check_rigid
 from nerf_labeling.capture.data import CAMERA_MODELS, CaptureData, CaptureFrame
 from nerf_labeling.capture.errors import CaptureFormatError, CapturePathError, CapturePoseError
 from nerf_labeling.capture.paths import relative_capture_path
 
-#: distortion keys in the slot order of ``Intrinsics.distortion``
-DISTORTION_KEYS = ("k1", "k2", "p1", "p2", "k3", "k4")
 INTRINSIC_KEYS = ("camera_model", "fl_x", "fl_y", "cx", "cy", "w", "h", "camera_angle_x", "camera_angle_y")
 INTRINSIC_KEYS += DISTORTION_KEYS
 FRAME_KEYS = ("file_path", "transform_matrix", "depth_file_path", "depth_path", "mask_path")

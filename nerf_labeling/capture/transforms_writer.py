@@ -1,33 +1,42 @@
-"""Write a :class:`CaptureData` as a nerfstudio ``transforms.json`` that reads back exactly."""
+"""Write a :class:`CaptureData` as a nerfstudio ``transforms.json`` that reads back exactly.
+
+:func:`intrinsics_keys` is the one writer of a camera's transforms.json keys; the nerfstudio export
+(:mod:`nerf_labeling.formats.nerfstudio_format`) writes its cameras with it too.
+"""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from nerf_labeling.cameras import DISTORTION_KEYS, Intrinsics
 from nerf_labeling.capture.data import CaptureData, CaptureFrame
-from nerf_labeling.capture.transforms_reader import DISTORTION_KEYS
 
 
-def _intrinsics_dict(frame: CaptureFrame) -> dict:
-    intr = frame.camera.intrinsics
-    entry = {
-        "camera_model": frame.camera_model,
-        "fl_x": intr.fx,
-        "fl_y": intr.fy,
-        "cx": intr.cx,
-        "cy": intr.cy,
-        "w": intr.width,
-        "h": intr.height,
+def intrinsics_keys(intrinsics: Intrinsics, camera_model: str | None = None) -> dict:
+    """The transforms.json keys of one camera: camera_model, fl_x, fl_y, cx, cy, w, h and k1..k4, p1, p2.
+
+    ``camera_model`` defaults to ``OPENCV`` for a distorted camera and ``PINHOLE`` otherwise. cx, cy
+    need no shift: nerfstudio also centres pixels at +0.5.
+    """
+    if camera_model is None:
+        camera_model = "OPENCV" if intrinsics.has_distortion else "PINHOLE"
+    keys = {
+        "camera_model": camera_model,
+        "fl_x": float(intrinsics.fx),
+        "fl_y": float(intrinsics.fy),
+        "cx": float(intrinsics.cx),
+        "cy": float(intrinsics.cy),
+        "w": int(intrinsics.width),
+        "h": int(intrinsics.height),
     }
-    if frame.camera_model != "PINHOLE" or intr.has_distortion:
-        entry.update(zip(DISTORTION_KEYS, intr.distortion))
-    return entry
+    keys.update({key: float(value) for key, value in zip(DISTORTION_KEYS, intrinsics.distortion)})
+    return keys
 
 
 def _frame_dict(frame: CaptureFrame, with_intrinsics: bool) -> dict:
     entry = {"file_path": frame.file_path, "transform_matrix": frame.camera.camera_to_world.tolist()}
     if with_intrinsics:
-        entry.update(_intrinsics_dict(frame))
+        entry.update(intrinsics_keys(frame.camera.intrinsics, frame.camera_model))
     if frame.depth_path is not None:
         entry["depth_file_path"] = frame.depth_path
     if frame.mask_path is not None:
@@ -37,7 +46,7 @@ def _frame_dict(frame: CaptureFrame, with_intrinsics: bool) -> dict:
 
 def transforms_dict(capture: CaptureData) -> dict:
     """The JSON object of :func:`write_transforms_json`: shared intrinsics at the top when all frames agree."""
-    per_frame = [_intrinsics_dict(frame) for frame in capture.frames]
+    per_frame = [intrinsics_keys(frame.camera.intrinsics, frame.camera_model) for frame in capture.frames]
     shared = all(entry == per_frame[0] for entry in per_frame)
     top = per_frame[0] if shared else {}
     frames = [_frame_dict(frame, with_intrinsics=not shared) for frame in capture.frames]

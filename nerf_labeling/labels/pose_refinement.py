@@ -1,6 +1,6 @@
 """Refine a placed mesh's pose against what the radiance field shows around it, and say how far to trust it.
 
-A fit is reported with three measures, and refused (:class:`PoseFitRejected`) when one is past its
+A fit is reported with four measures, and refused (:class:`PoseFitRejected`) when one is past its
 threshold, so that an under-trained field or a mesh placed where the field shows no such surface
 leaves the object where it was instead of "succeeding" somewhere wrong:
 
@@ -8,7 +8,14 @@ leaves the object where it was instead of "succeeding" somewhere wrong:
 * ``overlap``: share of the mesh's *seen* surface samples with a field surface point within the
   inlier distance (how much of what the cameras saw the field actually confirms);
 * ``seen_fraction``: share of the mesh's surface samples that at least one camera saw (inside the
-  image, facing the camera, not behind the field's depth by more than :data:`SEEN_DEPTH_TOLERANCE`).
+  image, facing the camera, not behind the field's depth by more than :data:`SEEN_DEPTH_TOLERANCE`);
+* ``constraint``: how firmly the field's points pin the position of the seen surface (0 to 1/3; see
+  :func:`nerf_labeling.labels.seen_surface_icp.translation_constraint`): near 0, the fit could slide
+  along a face barely seen without its residual growing.
+
+The pose is the best, by overlap, of three fits: the whole-mesh ICP of
+:func:`~nerf_labeling.meshes.align.align_mesh_to_points` (with its global step) and the seen-surface ICP
+of :func:`~nerf_labeling.labels.seen_surface_icp.fit_seen_surface` from the placed pose and from that fit.
 """
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ import numpy as np
 from nerf_labeling.cameras import Camera, camera_rays, project_points
 from nerf_labeling.fields.base import RadianceField, RenderedView, render_view
 from nerf_labeling.labels.scene_objects import MeshObject
+from nerf_labeling.labels.seen_surface_icp import fit_seen_surface, residuals, translation_constraint
 from nerf_labeling.meshes.align import TooFewScenePoints, align_mesh_to_points, sample_mesh_surface
 
 #: Largest accepted residual RMSE, metres. Distances spread evenly over the 1 cm inlier band give
@@ -33,6 +41,11 @@ MIN_FIT_OVERLAP = 0.8
 #: Smallest accepted seen fraction: with under a fifth of its surface seen, a mesh's pose is not
 #: pinned down by what the cameras show (it can slide along the few faces seen).
 MIN_SEEN_FRACTION = 0.2
+#: Smallest accepted translation constraint (:func:`~nerf_labeling.labels.seen_surface_icp.translation_constraint`):
+#: 1/3 is a box seen evenly on three faces. PLACEHOLDER
+MIN_FIT_CONSTRAINT = 0.05
+#: Mesh surface samples the fit runs on.
+FIT_SAMPLES = 20000
 #: Metres a mesh point may lie behind the field's depth and still count as seen (the field's surface
 #: is blurred by about this much, and the fitted pose is off by less).
 SEEN_DEPTH_TOLERANCE = 0.02
@@ -65,6 +78,7 @@ class PoseFit:
     seen_fraction: float
     used_global_search: bool
     points_used: int
+    constraint: float
 
     def failures(self) -> list[str]:
         """Plain sentences, one per measure past its threshold (empty when the fit is accepted)."""
@@ -74,6 +88,9 @@ class PoseFit:
         if self.overlap < MIN_FIT_OVERLAP:
             out.append(f"only {self.overlap:.0%} of the mesh the cameras saw lies on the field's surface "
                        f"(overlap), below the {MIN_FIT_OVERLAP:.0%} required")
+        if self.constraint < MIN_FIT_CONSTRAINT:
+            out.append(f"the surface the cameras saw pins the position only weakly (constraint {self.constraint:.3f}, "
+                       f"below the {MIN_FIT_CONSTRAINT:g} required): the fit can slide along a barely seen face")
         if self.seen_fraction < MIN_SEEN_FRACTION:
             out.append(f"the cameras saw only {self.seen_fraction:.0%} of the mesh, below the "
                        f"{MIN_SEEN_FRACTION:.0%} required")
@@ -84,7 +101,7 @@ class PoseFit:
         return {
             "rmse": float(self.rmse), "inlier_fraction": float(self.inlier_fraction), "overlap": float(self.overlap),
             "seen_fraction": float(self.seen_fraction), "used_global_search": bool(self.used_global_search),
-            "points_used": int(self.points_used),
+            "points_used": int(self.points_used), "constraint": float(self.constraint),
         }
 
 
@@ -188,7 +205,8 @@ def refine_mesh_pose(
     seed: int = 0,
 ) -> tuple[MeshObject, PoseFit]:
     """ICP of ``obj``'s mesh against the field's surface points seen from ``cameras`` (a few views),
-    each rendered at ``image_scale`` (at least :data:`MIN_RENDER_WIDTH` pixels across).
+    each rendered at ``image_scale`` (at least :data:`MIN_RENDER_WIDTH` pixels across); the pose is the
+    best of three fits by overlap (module docstring).
 
     Returns the object at its refined pose (``version`` raised by one) and the fit's measures.
     Raises :class:`PoseFitRejected`, naming each measure past its threshold, when the fit is not to be
@@ -197,6 +215,10 @@ def refine_mesh_pose(
     """
     views = _render_views(field, cameras, image_scale, min_width=MIN_RENDER_WIDTH)
     points = _surface_points(views, 0.5)
+
+    def seen(world_points, world_normals):
+        return seen_by_cameras(world_points, world_normals, views, inlier_distance=inlier_distance)[0]
+
     try:
         alignment = align_mesh_to_points(
             obj.mesh,
@@ -206,17 +228,35 @@ def refine_mesh_pose(
             inlier_distance=inlier_distance,
             global_search=global_search,
             seed=seed,
-            seen_filter=lambda points, normals: seen_by_cameras(points, normals, views, inlier_distance=inlier_distance)[0],
+            seen_filter=seen,
         )
     except TooFewScenePoints as error:
         raise PoseFitRejected(
             f"The field shows almost no surface near the object ({error.count} points within {search_radius} m): "
             "is the field trained, and is the object placed on something the cameras saw?"
         ) from error
-    overlap, seen_fraction = fit_measures(obj.mesh, alignment.object_to_world, views, inlier_distance, seed)
-    fit = PoseFit(alignment.object_to_world, alignment.rmse, alignment.inlier_fraction, overlap, seen_fraction,
-                  alignment.used_global_search, alignment.points_used)
+    samples, normals = sample_mesh_surface(obj.mesh, FIT_SAMPLES, np.random.default_rng(seed))
+    near = points[_near_mesh(obj.mesh, points, obj.object_to_world, search_radius)]
+    candidates = [
+        alignment.object_to_world,
+        fit_seen_surface(samples, normals, near, obj.object_to_world, seen,
+                         search_radius=search_radius, inlier_distance=inlier_distance),
+        fit_seen_surface(samples, normals, near, alignment.object_to_world, seen,
+                         search_radius=4 * inlier_distance, inlier_distance=inlier_distance),
+    ]
+    measured = [(fit_measures(obj.mesh, pose, views, inlier_distance, seed), pose) for pose in candidates]
+    (overlap, seen_fraction), pose = max(measured, key=lambda item: item[0][0])
+    rmse, inlier_fraction = residuals(obj.mesh, near, pose, inlier_distance)
+    constraint = translation_constraint(samples, normals, near, pose, seen, inlier_distance)
+    fit = PoseFit(pose, rmse, inlier_fraction, overlap, seen_fraction, alignment.used_global_search,
+                  alignment.points_used, constraint)
     failures = fit.failures()
     if failures:
         raise PoseFitRejected("The refined pose is not to be trusted: " + "; ".join(failures) + ".", fit)
     return replace(obj, object_to_world=fit.object_to_world, version=obj.version + 1), fit
+
+
+def _near_mesh(mesh, points: np.ndarray, object_to_world: np.ndarray, margin: float) -> np.ndarray:
+    """``(N,)`` bool: the world ``points`` within ``margin`` of the mesh's box at ``object_to_world``."""
+    local = (points - object_to_world[:3, 3]) @ object_to_world[:3, :3]
+    return np.all((local >= mesh.bounds[0] - margin) & (local <= mesh.bounds[1] + margin), axis=1)

@@ -1,10 +1,11 @@
 """A plain triangle mesh (numpy arrays) and reading/writing it with trimesh.
 
-Supported files: OBJ, PLY, STL, GLB/GLTF (anything ``trimesh.load`` reads as triangles); a file
-holding a scene of several meshes is flattened into one mesh with every node's transform applied.
+Supported files: OBJ, PLY, STL and GLB (read by ``trimesh.load`` as triangles); a file holding a scene
+of several meshes is flattened into one mesh with every node's transform applied.
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,8 +13,10 @@ import numpy as np
 
 from nerf_labeling.typed import FloatArray
 
-#: file suffixes :func:`load_mesh` accepts
-MESH_SUFFIXES = (".obj", ".ply", ".stl", ".glb", ".gltf", ".off")
+#: The mesh files the project takes, everywhere (this library, uploads, the browser's viewer): single
+#: files only, as a stored mesh is one file (a .gltf may keep its buffers beside it).
+MESH_SUFFIXES = (".obj", ".ply", ".stl", ".glb")
+_SUFFIX_LIST = ", ".join(MESH_SUFFIXES)
 
 
 class MeshFileError(ValueError):
@@ -72,7 +75,7 @@ class TriangleMesh:
 
 
 def load_mesh(path: str | Path, *, name: str | None = None) -> TriangleMesh:
-    """Read an OBJ/PLY/STL/GLB/GLTF/OFF file into one :class:`TriangleMesh` (units as stored).
+    """Read an OBJ/PLY/STL/GLB file into one :class:`TriangleMesh` (units as stored).
 
     Errors call the file ``name`` (say, the name it was uploaded under, when ``path`` is a server's
     temporary copy), by default ``path``; the reader's own message is cut to that name too.
@@ -82,11 +85,11 @@ def load_mesh(path: str | Path, *, name: str | None = None) -> TriangleMesh:
     path = Path(path)
     name = str(path) if name is None else name
     if path.suffix.lower() not in MESH_SUFFIXES:
-        raise MeshFileError(f"{name}: unsupported mesh file type {path.suffix!r}; use one of {MESH_SUFFIXES}")
+        raise MeshFileError(f"{name}: unsupported mesh file type {path.suffix!r}; use one of {_SUFFIX_LIST}")
     if not path.is_file():
         raise MeshFileError(f"{name}: no such mesh file")
     try:
-        # force="mesh" flattens a GLB/GLTF scene graph, applying each node's transform.
+        # force="mesh" flattens a GLB scene graph, applying each node's transform.
         loaded = trimesh.load(path, force="mesh", process=False)
     except Exception as error:  # trimesh raises many kinds for a corrupt file
         reason = str(error).replace(str(path), name).replace(str(path.parent), "")
@@ -94,14 +97,28 @@ def load_mesh(path: str | Path, *, name: str | None = None) -> TriangleMesh:
     faces = getattr(loaded, "faces", None)
     if faces is None or len(faces) == 0:
         raise MeshFileError(f"{name}: holds no triangles")
-    return TriangleMesh.from_trimesh(loaded)
+    try:
+        return TriangleMesh.from_trimesh(loaded)
+    except ValueError as error:  # triangles trimesh reads but a TriangleMesh refuses (NaN vertices, ...)
+        raise MeshFileError(f"{name}: {error}") from None
+
+
+def load_mesh_bytes(data: bytes, *, name: str) -> TriangleMesh:
+    """Read the bytes of a mesh file called ``name`` (an upload, a stored file) as :func:`load_mesh` reads files.
+
+    The suffix of ``name`` picks the format; errors call the file ``name``.
+    """
+    with tempfile.TemporaryDirectory(prefix="raylabel-mesh-") as folder:
+        path = Path(folder) / f"mesh{Path(name).suffix.lower()}"
+        path.write_bytes(data)
+        return load_mesh(path, name=name)
 
 
 def save_mesh(mesh: TriangleMesh, path: str | Path) -> Path:
     """Write ``mesh`` to ``path``; the suffix picks the format (one of :data:`MESH_SUFFIXES`)."""
     path = Path(path)
     if path.suffix.lower() not in MESH_SUFFIXES:
-        raise MeshFileError(f"{path}: unsupported mesh file type {path.suffix!r}; use one of {MESH_SUFFIXES}")
+        raise MeshFileError(f"{path}: unsupported mesh file type {path.suffix!r}; use one of {_SUFFIX_LIST}")
     path.parent.mkdir(parents=True, exist_ok=True)
     mesh.to_trimesh().export(path)
     return path

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django.core.files.base import ContentFile
 
+from annotate.adapters import store_field_directory
 from annotate.models import FieldModel
 from annotate.services.captures import create_capture
-from annotate.services.field_store import store_field_directory
 from annotate.services.scene_objects import import_objects
 from annotate.tasks import ingest_capture_task
 from nerf_labeling.fields.quality import assess_field

@@ -40,7 +40,7 @@ def fake_run_zip(*, method: str = "nerfacto", checkpoint: bool = True, transform
 @pytest.fixture
 def trained_run(capture, tmp_path):
     """``(field, run_dir)``: a 2-step nerfacto run on ``capture``'s frames, its training images removed."""
-    from annotate.frame_data import frame_camera, frame_image
+    from annotate.adapters import frame_camera, frame_image
     from nerf_labeling.training import preset, train_field
 
     config = preset("nerfacto")
@@ -57,8 +57,7 @@ def trained_run(capture, tmp_path):
 def test_an_imported_run_becomes_the_captures_field_and_renders_as_the_field_it_came_from(
     capture, manager, trained_run,
 ):
-    from annotate.frame_data import frame_camera
-    from annotate.services.field_store import load_trained_field
+    from annotate.adapters import frame_camera, load_trained_field
     from nerf_labeling.cameras import camera_rays
 
     field, run_dir = trained_run

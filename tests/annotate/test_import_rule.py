@@ -1,4 +1,5 @@
-"""The import rule: loading the web app (settings, URLs, views, tasks) never imports torch."""
+"""The import rules: loading the web app (settings, URLs, views, tasks) never imports torch, and the
+libraries (export writers included) never import Django or the app."""
 import subprocess
 import sys
 from pathlib import Path
@@ -36,3 +37,22 @@ def test_the_libraries_never_import_django():
         )
     ]
     assert offenders == []
+
+
+LIBRARY_PROBE = """
+import importlib, pkgutil, sys
+import nerf_labeling.formats
+for module in pkgutil.iter_modules(nerf_labeling.formats.__path__, "nerf_labeling.formats."):
+    importlib.import_module(module.name)
+from nerf_labeling.formats.registry import FORMATS
+print(bool(FORMATS), sorted(m for m in ('django', 'annotate', 'config') if m in sys.modules))
+"""
+
+
+def test_the_export_writers_load_and_register_without_django_or_the_app():
+    result = subprocess.run(
+        [sys.executable, "-c", LIBRARY_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True []"

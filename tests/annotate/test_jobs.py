@@ -67,6 +67,16 @@ def test_user_facing_errors_fail_the_job_with_their_message(project):
     assert job.error == "frame 3: images/frame_00003.png is not an image"
 
 
+def test_the_libraries_input_errors_fail_the_job_with_their_message_as_it_is(project):
+    from nerf_labeling.formats.registry import get_format
+
+    job = _start(project)
+    run_job(job.id, lambda job, reporter: get_format("yolo"))
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error.startswith("unknown export format 'yolo'; known formats: ")
+
+
 def test_unexpected_errors_fail_the_job_visibly(project):
     job = _start(project)
     run_job(job.id, lambda job, reporter: 1 / 0)

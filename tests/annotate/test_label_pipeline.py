@@ -80,6 +80,15 @@ def test_the_api_serves_labels_overlays_and_staleness(scene, manager, manager_ap
         assert (image.size, image.mode) == ((64, 48), "RGBA")
     assert manager_api.get(f"/api/frames/{frame.pk}/overlay/heat/").status_code == 404
 
+    # Each class has its own colour in the instance overlay (the classes keep the default, unset colour).
+    overlay = np.asarray(Image.open(io.BytesIO(manager_api.get(f"/api/frames/{frame.pk}/overlay/instance/").content)))
+    mask = read_frame_labels(frame).instance_mask
+    classes = {o.instance_id: o.label_class.class_id for o in capture.scene_objects.select_related("label_class")}
+    colour_of_class = {}
+    for instance_id in np.unique(mask[mask > 0]):
+        colour_of_class.setdefault(classes[int(instance_id)], set()).add(tuple(overlay[mask == instance_id][0, :3]))
+    assert len(colour_of_class) >= 2 and len({c for colours in colour_of_class.values() for c in colours}) >= 2
+
     obj = manager_api.get(f"/api/captures/{capture.pk}/objects/").json()[0]
     manager_api.patch(f"/api/objects/{obj['id']}/", {"version": obj["version"], "center": [0, 0, 0.3]}, format="json")
     assert manager_api.get(f"/api/frames/{frame.pk}/labels/").json()["stale"] is True

@@ -44,8 +44,7 @@ def test_a_training_job_records_a_curve_metrics_and_serves_a_preview(capture, ma
 
 
 def test_the_trained_field_loads_back_in_a_worker_and_renders(capture, manager):
-    from annotate.services.field_store import load_trained_field
-    from annotate.frame_data import frame_camera
+    from annotate.adapters import frame_camera, load_trained_field
     from nerf_labeling.fields import render_view
 
     job = start_training(capture=capture, user=manager, preset="grid-fast")

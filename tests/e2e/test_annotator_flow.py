@@ -156,10 +156,9 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
 
     if not endpoint_landed("review"):
         pytest.skip("POST /api/frames/<id>/review/ has not landed in the backend yet")
-    page.get_by_role("button", name="Accept").click()
-    page.wait_for_selector(".frame-detail .status-accepted")
-    assert app_page.api("GET", f"/api/frames/{frame_id}/")["body"]["review_status"] == "accepted"
+    page.get_by_role("button", name="Accept").click()  # the next pending frame opens: check the tile
     page.wait_for_selector(f".tile[data-frame='{frame_id}'] .status-accepted")
+    assert app_page.api("GET", f"/api/frames/{frame_id}/")["body"]["review_status"] == "accepted"
 
     page.goto(f"{demo['url']}/app/projects/{demo['project']}/export")
     page.select_option("select[aria-label=Format]", "coco")
@@ -177,17 +176,14 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     mesh.write_text(CUBE_OBJ)
     page.goto(f"{demo['url']}/app/captures/{demo['capture']}/scene")
     page.locator(".object-list li").first.click()
-    pre = _first_object(app_page, demo["capture"])
-    print("FLAKYDEBUG pre-upload", pre["kind"], pre["version"], pre["mesh_url"], pre["fit"])
-    import time; t0 = time.monotonic()
-    page.set_input_files(".inspector input[type=file]", str(mesh))
+    # Wait for the upload's own answer, however slow: polling for a mesh_url could read the box before the
+    # upload landed (a render gives a box the surface it extracts, and the poll gave up silently), and the
+    # upload landing later then bumped the version that the refused refinement is checked against.
+    with page.expect_response(_is_mesh_upload, timeout=60_000) as upload:
+        page.set_input_files(".inspector input[type=file]", str(mesh))
+    assert upload.value.ok, upload.value.text()
     before = _first_object(app_page, demo["capture"])
-    for _ in range(100):  # the upload has landed once the object has its mesh
-        if before["mesh_url"]:
-            break
-        page.wait_for_timeout(200)
-        before = _first_object(app_page, demo["capture"])
-    print("FLAKYDEBUG before", before["kind"], before["version"], before["mesh_url"], _, time.monotonic() - t0)
+    assert before["kind"] == "mesh", before
     page.get_by_role("button", name="Refine (ICP)").click()
     # A unit cube dropped on a field trained for 60 iterations fits nothing the field shows: the
     # refinement must say so and leave the object where it was, not claim a fit.
@@ -196,6 +192,10 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     after = _first_object(app_page, demo["capture"])
     assert (after["version"], after["center"], after["rotation"]) == (before["version"], before["center"], before["rotation"])
     app_page.shot("scene-refine-refused")
+
+
+def _is_mesh_upload(response) -> bool:
+    return response.request.method == "POST" and response.url.endswith("/mesh/")
 
 
 def _first_object(app_page, capture_id: int) -> dict:

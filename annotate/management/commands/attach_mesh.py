@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotate.errors import UserFacingError
 from annotate.management.commands._lookup import object_by_id, user_by_name
-from annotate.services.scene_objects import MESH_SUFFIXES, attach_mesh
+from annotate.services.scene_objects import attach_mesh
+from nerf_labeling.meshes import MESH_SUFFIXES
 
 
 class Command(BaseCommand):

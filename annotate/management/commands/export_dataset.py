@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotate.errors import UserFacingError
+from annotate.errors import USER_FACING_ERRORS
 from annotate.management.commands._lookup import project_by_name, user_by_name
 from annotate.management.commands._progress import wait_for_job
 from annotate.services.exports import FRAME_SELECTIONS, start_export
@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 project=project_by_name(project), user=user_by_name(user), format_name=format,
                 selection=frames, options={"coco_masks": masks, "include_depth": depth},
             )
-        except UserFacingError as error:
+        except USER_FACING_ERRORS as error:
             raise CommandError(str(error)) from error
         job = wait_for_job(job, stdout=self.stderr)
         partial = target.with_name(f".{target.name}.part")

@@ -1,26 +1,48 @@
 /**
- * One frame under review: the photo with overlay layers and 2D boxes, and accept / reject with a note / fix.
+ * One frame under review: the photo with overlay layers and 2D boxes in class colours (zoom, pan, hide
+ * single objects), and accept / reject with a note / fix, by button or by key (its commands go to the page).
  * Render it keyed by the frame's id: another frame gets a fresh component (empty note, no stale error)
  * instead of an effect that clears the state after paint, and so could wipe a note typed meanwhile.
  */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { api } from "../api/client";
 import type { Frame, FrameLabels, LatestReview } from "../api/types";
 import { navigate } from "../router";
 import { ErrorMessage } from "../ui/feedback";
+import { BoxesOverlay } from "../review/BoxesOverlay";
+import { LabelsTable } from "../review/LabelsTable";
+import { type FrameCommands, LAYER_NAMES, type LayerName } from "../review/reviewShortcuts";
+import { ZoomStage } from "../review/ZoomStage";
+import { FIT, zoomAt } from "../review/zoomPan";
 import { confidenceClass, confidenceText } from "../ui/confidence";
 import { html } from "../ui/html";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 import { verdictBadge } from "./fieldQuality";
 
-const LAYERS = ["instance", "depth", "confidence"] as const;
-type Layer = (typeof LAYERS)[number];
+/** The overlay layers drawn from server PNGs (the boxes are drawn here, in SVG). */
+const IMAGE_LAYERS = ["instance", "depth", "confidence"] as const;
+export type Layers = Record<LayerName, boolean>;
+export const DEFAULT_LAYERS: Layers = { instance: true, depth: false, confidence: false, boxes: true };
 
-export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (f: Frame) => void }) {
+interface Props {
+  frame: Frame;
+  onReviewed: (f: Frame) => void;
+  /** Which layers are shown and how opaque: the page's, so they stay as set from one frame to the next. */
+  layers: Layers;
+  onLayers: (layers: Layers) => void;
+  opacity: number;
+  onOpacity: (opacity: number) => void;
+  colorOf: (classId: number) => string;
+  /** Filled with this frame's keyboard commands on each render. */
+  commands: { current: FrameCommands | null };
+}
+
+export function FrameDetail({ frame, onReviewed, layers, onLayers, opacity, onOpacity, colorOf, commands }: Props) {
   const labels = useResource(() => api.get<FrameLabels>(`/api/frames/${frame.id}/labels/`), [frame.id]);
-  const [layers, setLayers] = useState<Record<Layer | "boxes", boolean>>({ instance: true, depth: false, confidence: false, boxes: true });
-  const [opacity, setOpacity] = useState(0.6);
+  const [view, setView] = useState(FIT);
+  const [hidden, setHidden] = useState(new Set<number>());
+  const noteBox = useRef<HTMLTextAreaElement>(null);
   const [note, setNote] = useState("");
   const [error, setError] = useState<Error | null>(null);
   const [overlayErrors, setOverlayErrors] = useState<Record<string, boolean>>({});
@@ -31,8 +53,25 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
     }, setError));
   // Nothing is fixed yet: the scene page marks the frame fixed when the user says the fix is done.
   const fix = () => navigate(`/captures/${frame.capture}/scene?frame=${frame.id}`);
-  // The SVG is in image pixels and stretched to the panel: size the text to the image, not to the screen.
-  const fontSize = Math.max(frame.width, frame.height) / 40;
+  commands.current = {
+    accept: () => review("accepted"),
+    startReject: () => noteBox.current?.focus(),
+    fix,
+    toggleLayer: (i) => onLayers({ ...layers, [LAYER_NAMES[i]]: !layers[LAYER_NAMES[i]] }),
+    zoom: (factor) => setView((v) => zoomAt(v, factor)),
+    resetZoom: () => setView(FIT),
+  };
+  // In the note, Ctrl+Enter rejects with it and Esc hands the keys back to the shortcuts.
+  const onNoteKey = (event: KeyboardEvent) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      review("rejected");
+    } else if (event.key === "Escape") {
+      (event.target as HTMLElement).blur();
+    }
+  };
+  // Messages that come and go (labels missing, last review…) sit in one .frame-facts box: a change among them
+  // must not make Preact move the note's textarea, which would lose focus while the user types.
   const labelsMissing = labels.error && "status" in labels.error && (labels.error as any).status === 404;
   return html`<div class="frame-detail" data-frame=${frame.id}>
     <div class="title-row"><h2>Frame ${frame.index}</h2><span class=${`badge review-status status-${frame.review_status}`}>${frame.review_status}</span>
@@ -41,38 +80,31 @@ export function FrameDetail({ frame, onReviewed }: { frame: Frame; onReviewed: (
       ${labels.data?.stale ? html`<span class="badge status-failed" title="Objects changed since these labels were rendered">stale labels</span>` : null}
       ${labels.data && labels.data.field_verdict !== "good" ? html`<span class=${verdictBadge(labels.data.field_verdict).className} data-testid="field-verdict"
         title="The quality verdict of the radiance field these labels were rendered from">${verdictBadge(labels.data.field_verdict).text}</span>` : null}</div>
-    <div class="stage" style=${{ aspectRatio: `${frame.width} / ${frame.height}` }}>
-      <img src=${frame.image_url} alt=${`frame ${frame.index}`} />
-      ${labels.data ? LAYERS.filter((l) => layers[l] && !overlayErrors[l]).map((l) => html`<img class=${`overlay overlay-${l}`}
+    <${ZoomStage} width=${frame.width} height=${frame.height} view=${view} onView=${setView}>
+      <img src=${frame.image_url} alt=${`frame ${frame.index}`} draggable=${false} />
+      ${labels.data ? IMAGE_LAYERS.filter((l) => layers[l] && !overlayErrors[l]).map((l) => html`<img class=${`overlay overlay-${l}`}
         src=${`/api/frames/${frame.id}/overlay/${l}/`} style=${{ opacity }} alt=${`${l} overlay`}
         onError=${() => setOverlayErrors({ ...overlayErrors, [l]: true })} />`) : null}
-      ${layers.boxes && labels.data ? html`<svg class="overlay boxes" viewBox=${`0 0 ${frame.width} ${frame.height}`} preserveAspectRatio="none">
-        ${labels.data.objects.filter((o) => o.modal_box).map((o) => {
-          const [x0, y0, x1, y1] = o.modal_box!;
-          return html`<g><rect x=${x0} y=${y0} width=${x1 - x0} height=${y1 - y0} class="box2d" />
-            <text x=${x0 + fontSize * 0.2} y=${Math.max(y0 - fontSize * 0.3, fontSize)} class="box-label" font-size=${fontSize}>${o.class_name} ${(o.visible_fraction * 100).toFixed(0)}%</text></g>`;
-        })}
-      </svg>` : null}
-    </div>
+      ${layers.boxes && labels.data ? html`<${BoxesOverlay} width=${frame.width} height=${frame.height} objects=${labels.data.objects}
+        hidden=${hidden} colorOf=${colorOf} />` : null}
+    <//>
     <div class="inline-form layer-toggles">
-      ${[...LAYERS, "boxes"].map((l) => html`<label><input type="checkbox" checked=${(layers as any)[l]}
-        onChange=${(e: any) => setLayers({ ...layers, [l]: e.target.checked })} /> ${l}</label>`)}
-      <input type="range" min="0" max="1" step="0.05" value=${opacity} aria-label="Overlay opacity" onInput=${(e: any) => setOpacity(Number(e.target.value))} />
+      ${LAYER_NAMES.map((l, i) => html`<label title=${`key ${i + 1}`}><input type="checkbox" checked=${layers[l]}
+        onChange=${(e: any) => onLayers({ ...layers, [l]: e.target.checked })} /> ${l}</label>`)}
+      <input type="range" min="0" max="1" step="0.05" value=${opacity} aria-label="Overlay opacity" onInput=${(e: any) => onOpacity(Number(e.target.value))} />
     </div>
-    ${labelsMissing ? html`<div class="muted small-text">${labels.error!.message}</div>` : html`<${ErrorMessage} error=${labels.error} what="Labels" />`}
-    ${Object.keys(overlayErrors).length ? html`<div class="muted small-text">Overlay not available: ${Object.keys(overlayErrors).join(", ")}.</div>` : null}
-    ${labels.data ? html`<table class="table labels-table">
-      <thead><tr><th>#</th><th>class</th><th>visible</th><th>truncated</th><th>confidence</th></tr></thead>
-      <tbody>${labels.data.objects.map((o) => html`<tr><td>${o.instance_id}</td><td class="ellipsis">${o.class_name}</td>
-        <td>${(o.visible_fraction * 100).toFixed(0)}%</td><td>${((o.truncation ?? 0) * 100).toFixed(0)}%</td>
-        <td><span class=${`badge ${confidenceClass(o.confidence)}`}>${confidenceText(o.confidence)}</span></td></tr>`)}</tbody>
-    </table>` : null}
-    ${frame.latest_review ? html`<${LastReview} review=${frame.latest_review} />` : null}
-    <textarea placeholder="Note (why rejected, what to fix)" value=${note} onInput=${(e: any) => setNote(e.target.value)} rows="2"></textarea>
+    <div class="frame-facts">
+      ${labelsMissing ? html`<div class="muted small-text">${labels.error!.message}</div>` : html`<${ErrorMessage} error=${labels.error} what="Labels" />`}
+      ${Object.keys(overlayErrors).length ? html`<div class="muted small-text">Overlay not available: ${Object.keys(overlayErrors).join(", ")}.</div>` : null}
+      ${labels.data ? html`<${LabelsTable} objects=${labels.data.objects} hidden=${hidden} onHidden=${setHidden} colorOf=${colorOf} />` : null}
+      ${frame.latest_review ? html`<${LastReview} review=${frame.latest_review} />` : null}
+    </div>
+    <textarea placeholder="Note (why rejected, what to fix) · R to write, Ctrl+Enter rejects" value=${note} ref=${noteBox}
+      aria-label="Review note" onInput=${(e: any) => setNote(e.target.value)} onKeyDown=${onNoteKey} rows="2"></textarea>
     <div class="inline-form review-actions">
-      <button class="accept" onClick=${() => review("accepted")} disabled=${reviewing}>Accept</button>
-      <button class="reject" onClick=${() => review("rejected")} disabled=${reviewing}>Reject</button>
-      <button onClick=${fix} title="Open the 3D view from this camera; mark the frame fixed there once it is">Fix in 3D</button>
+      <button class="accept" onClick=${() => review("accepted")} disabled=${reviewing} title="A">Accept</button>
+      <button class="reject" onClick=${() => review("rejected")} disabled=${reviewing} title="R, then Ctrl+Enter in the note">Reject</button>
+      <button onClick=${fix} title="F: open the 3D view from this camera; mark the frame fixed there once it is">Fix in 3D</button>
     </div>
     <${ErrorMessage} error=${error} what="Review" />
   </div>`;

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, items, type Page } from "../api/client";
 import type { Capture, Field, Frame, Job, LabelClass, SceneObject } from "../api/types";
 import { IDENTITY_ROWS, snapToGround, type Pose } from "../scene/boxGeometry";
+import { sceneShortcuts } from "../scene/sceneShortcuts";
 import { loadMesh } from "../scene/meshLoader";
 import { type Editable, ObjectStore } from "../scene/objectStore";
 import { parsePly } from "../scene/ply";
@@ -15,6 +16,8 @@ import { type GizmoMode, SceneViewer } from "../scene/SceneViewer";
 import { Empty, ErrorMessage, Loading } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
+import { ShortcutHelp } from "../ui/ShortcutHelp";
+import { useShortcuts } from "../ui/shortcuts";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 import { ObjectInspector } from "./ObjectInspector";
@@ -166,33 +169,18 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
   };
   const selected = selectedObject === null ? undefined : store.objects.get(selectedObject);
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      // Read the object from the store, not from this render: an edit may not have re-rendered yet.
-      const selected = selectedObject === null ? undefined : store.objects.get(selectedObject);
-      const target = event.target as HTMLElement;
-      if (["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) return;
-      const key = event.key.toLowerCase();
-      const mod = event.ctrlKey || event.metaKey;
-      if (mod && key === "z") event.shiftKey ? store.redo() : store.undo();
-      else if (mod && key === "y") store.redo();
-      else if (mod) return;
-      else if (key === "w") setMode("translate");
-      else if (key === "e") setMode("rotate");
-      else if (key === "r") setMode("scale");
-      else if (key === "b") addBox();
-      else if (key === "g" && selected) store.edit(selected.id, { center: snapToGround(selected) });
-      else if ((key === "delete" || key === "backspace") && selected) store.remove(selected.id);
-      else if (key === "escape") setSelectedObject(null);
-      else if (key === "f") flyTo(selectedFrame);
-      else if (key === "]") step(1);
-      else if (key === "[") step(-1);
-      else return;
-      event.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
+  const [helpOpen, setHelpOpen] = useState(false);
+  // Read the selected object from the store when the key comes, not from this render: an edit may not have re-rendered yet.
+  const fromStore = () => (selectedObject === null ? undefined : store.objects.get(selectedObject));
+  const shortcuts = sceneShortcuts({
+    undo: () => store.undo(), redo: () => store.redo(), setMode, addBox,
+    selected: selectedObject === null ? null : {
+      ground: () => { const o = fromStore(); if (o) store.edit(o.id, { center: snapToGround(o) }); },
+      remove: () => { const o = fromStore(); if (o) store.remove(o.id); },
+    },
+    deselect: () => setSelectedObject(null), lookThroughFrame: () => flyTo(selectedFrame), step, help: () => setHelpOpen(true),
   });
+  useShortcuts(shortcuts, !helpOpen);
 
   const [render, rendering] = useSubmit(() => {
     setRenderError(null);
@@ -254,7 +242,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
         <span class=${`save-state ${saveState === "conflict" ? "error-text" : ""}`} data-save-state=${saveState}>${saveState}</span>
       </div>
       <div class="viewport" ref=${container}></div>
-      <div class="hint muted small-text">Drag: orbit · right-drag: pan · wheel: zoom · W/E/R move/rotate/resize · G ground · B box · Del delete · Ctrl+Z/Ctrl+Shift+Z</div>
+      <div class="hint muted small-text">Drag: orbit · right-drag: pan · wheel: zoom · W/E/R move/rotate/resize · G ground · B box · Del delete · Ctrl+Z/Ctrl+Shift+Z · ? all keys</div>
     </div>
     <aside class="sidebar right">
       <h3>Objects</h3>
@@ -271,6 +259,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
       </li>`)}</ul>
       ${selected ? html`<${ObjectInspector} object=${selected} store=${store} classes=${classList} />` : null}
     </aside>
+    ${helpOpen ? html`<${ShortcutHelp} title="Scene keys" shortcuts=${shortcuts} onClose=${() => setHelpOpen(false)} />` : null}
   </section>`;
 }
 

@@ -1,0 +1,202 @@
+"""Rows ⇄ library objects: the one module that turns the app's rows into what the libraries take, and back.
+
+Services and selectors call these and convert nothing themselves: a frame's camera and image, scene
+objects with their meshes, trained fields (stored as one zip, unpacked once per worker), the row
+values of a trained field, and the cached field renders. The libraries import no Django, so this is
+where the two worlds meet.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from annotate.models import Capture, FieldModel, Frame, SceneObject, SceneObjectKind
+from nerf_labeling.cameras import Camera, Intrinsics
+
+# Frames
+
+
+def frame_camera(frame: Frame) -> Camera:
+    """The frame's intrinsics and camera-to-world pose (OpenGL axes) as a library :class:`Camera`."""
+    intrinsics = Intrinsics(
+        fx=frame.fx, fy=frame.fy, cx=frame.cx, cy=frame.cy, width=frame.width, height=frame.height,
+        distortion=tuple(frame.distortion or (0.0,) * 6),
+    )
+    return Camera(intrinsics, np.asarray(frame.camera_to_world, dtype=np.float64))
+
+
+def frame_image(frame: Frame) -> np.ndarray:
+    """``(H, W, 3)`` uint8 RGB of the stored image."""
+    with frame.image.open("rb") as handle, Image.open(handle) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+# Scene objects and their meshes
+
+
+def object_mesh(row: SceneObject):
+    """The object's stored mesh as a :class:`~nerf_labeling.meshes.TriangleMesh` (object frame), or None."""
+    from nerf_labeling.meshes import load_mesh_bytes
+
+    if not row.mesh_file:
+        return None
+    with row.mesh_file.open("rb") as handle:
+        return load_mesh_bytes(handle.read(), name=Path(row.mesh_file.name).name)
+
+
+def box_object(row: SceneObject, *, mesh=None):
+    """A box row as a :class:`~nerf_labeling.labels.scene_objects.BoxObject` (world frame, metres)."""
+    from nerf_labeling.labels.scene_objects import BoxObject
+
+    return BoxObject(size=np.asarray(row.size, dtype=np.float64), mesh=mesh, **_placement(row))
+
+
+def library_objects(capture: Capture) -> list:
+    """The capture's objects as :mod:`nerf_labeling.labels.scene_objects` objects, meshes loaded."""
+    from nerf_labeling.labels.scene_objects import MeshObject
+
+    objects = []
+    for row in capture.scene_objects.select_related("label_class"):
+        mesh = object_mesh(row)
+        if row.kind == SceneObjectKind.MESH:
+            objects.append(MeshObject(mesh=mesh, mesh_path=row.mesh_file.name, **_placement(row)))
+        else:
+            # A box's mesh, when it has one, is the surface extracted from the field inside it.
+            objects.append(box_object(row, mesh=mesh))
+    return objects
+
+
+def _placement(row: SceneObject) -> dict:
+    return dict(
+        instance_id=row.instance_id, class_id=row.label_class.class_id, class_name=row.label_class.name,
+        object_to_world=np.asarray(row.object_to_world, dtype=np.float64), version=row.version,
+    )
+
+
+def store_extracted_mesh(row: SceneObject, mesh) -> str:
+    """Store ``mesh``, the surface extracted inside box ``row``, as PLY; returns the storage name."""
+    from nerf_labeling.meshes import save_mesh
+
+    with tempfile.TemporaryDirectory() as workdir:
+        path = save_mesh(mesh, Path(workdir) / f"{row.instance_id}-extracted.ply")
+        capture = row.capture
+        return default_storage.save(
+            f"objects/{capture.project_id}/{capture.pk}/{path.name}", ContentFile(path.read_bytes())
+        )
+
+
+# Trained fields: storage may be remote (object storage), so a worker that needs a field copies its
+# zip once into ``VAR_DIR/cache/fields/<id>-<checkpoint hash>/`` and loads it from there.
+
+
+def store_field_directory(directory: Path, storage_name: str) -> str:
+    """Zip ``directory`` (a saved field) into storage under ``storage_name``; returns the stored name."""
+    with tempfile.TemporaryDirectory(prefix="raylabel-field-") as workdir:
+        archive = Path(shutil.make_archive(str(Path(workdir) / "field"), "zip", directory))
+        with open(archive, "rb") as handle:
+            return default_storage.save(storage_name, File(handle))
+
+
+def local_field_directory(field_model: FieldModel) -> Path:
+    """An unpacked local copy of ``field_model``'s checkpoint, made once per worker machine.
+
+    The copy is named after the stored checkpoint, not only the row's id: ids start again in a new
+    database (tests, a restored backup) and a copy of another field must never be taken for this one.
+    """
+    checkpoint = hashlib.sha256(field_model.checkpoint.name.encode()).hexdigest()[:16]
+    target = Path(settings.VAR_DIR) / "cache" / "fields" / f"{field_model.pk}-{checkpoint}"
+    if (target / "field.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{field_model.pk}-", dir=target.parent))
+    try:
+        with field_model.checkpoint.open("rb") as source, zipfile.ZipFile(source) as archive:
+            archive.extractall(staging)  # written by store_field_directory, not a user upload
+        if not target.exists():
+            staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def load_trained_field(field_model: FieldModel):
+    """The :class:`~nerf_labeling.fields.base.RadianceField` of ``field_model``."""
+    from nerf_labeling.fields.registry import load_field
+
+    return load_field(local_field_directory(field_model))
+
+
+def store_field_files(field, cameras: list[Camera], base: str) -> dict:
+    """Store a trained field's checkpoint zip and its browser preview (seen from ``cameras``) under ``base``.
+
+    Returns the :class:`FieldModel` file values (``checkpoint``, ``preview``, ``cameras``); if a step
+    fails, what was stored before it is deleted.
+    """
+    from nerf_labeling.fields.preview import write_preview
+
+    stored: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="raylabel-train-") as workdir:
+            field_dir = Path(workdir) / "field"
+            field.save(field_dir)
+            stored.append(store_field_directory(field_dir, f"{base}/checkpoint.zip"))
+            ply, cameras_json = Path(workdir) / "preview.ply", Path(workdir) / "cameras.json"
+            write_preview(field, cameras, ply, cameras_json)
+            for path in (ply, cameras_json):
+                with open(path, "rb") as handle:
+                    stored.append(default_storage.save(f"{base}/{path.name}", File(handle)))
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    return dict(zip(("checkpoint", "preview", "cameras"), stored))
+
+
+def field_model_values(metrics, quality: dict) -> dict:
+    """The :class:`FieldModel` values of a training run's ``TrainingMetrics`` and its quality measures."""
+    return {
+        "backend": metrics.backend,
+        "metrics": {
+            "iterations": metrics.iterations, "seconds": round(metrics.seconds, 2),
+            "planned_iterations": metrics.planned_iterations, "cut_short": metrics.cut_short,
+            "final_loss": metrics.final_loss, "train_psnr": metrics.train_psnr,
+            "held_out_psnr": metrics.held_out_psnr, **metrics.extra,
+        },
+        "quality": quality,
+        "verdict": quality["verdict"],
+    }
+
+
+# Cached field renders (a FrameRender's file): RGB as 8 bits, depth, opacity and depth spread as float.
+
+
+def rendered_view_bytes(view) -> bytes:
+    """A :class:`~nerf_labeling.fields.base.RenderedView` as the compressed npz a FrameRender stores."""
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, rgb=np.round(np.clip(view.rgb, 0, 1) * 255).astype(np.uint8), depth=view.depth,
+        opacity=view.opacity, depth_std=view.depth_std,
+    )
+    return buffer.getvalue()
+
+
+def read_rendered_view(data: bytes):
+    """The :class:`~nerf_labeling.fields.base.RenderedView` stored by :func:`rendered_view_bytes`."""
+    from nerf_labeling.fields.base import RenderedView
+
+    with np.load(io.BytesIO(data)) as arrays:
+        return RenderedView(
+            rgb=arrays["rgb"].astype(np.float32) / 255.0, depth=arrays["depth"],
+            opacity=arrays["opacity"], depth_std=arrays["depth_std"],
+        )

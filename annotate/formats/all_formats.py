@@ -1,2 +1,0 @@
-"""The one place that imports every export format, so each registers itself in the registry."""
-from annotate.formats import bop_format, coco_format, kitti_format, nerfstudio_format  # noqa: F401
