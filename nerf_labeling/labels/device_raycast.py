@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from nerf_labeling.meshes.raycast import rays_in_mesh_frame
 from nerf_labeling.meshes.triangle_mesh import TriangleMesh
 from nerf_labeling.typed import FloatArray
 
@@ -56,14 +57,7 @@ class TorchMeshRaycaster:
         -------
         (N,) float32 metres along the ray, ``inf`` where the ray misses
         """
-        origins = np.asarray(origins, dtype=np.float64).reshape(-1, 3)
-        directions = np.asarray(directions, dtype=np.float64).reshape(-1, 3)
-        if origins.shape != directions.shape:
-            raise ValueError(f"origins {origins.shape} and directions {directions.shape} differ")
-        if object_to_world is not None:
-            pose = np.asarray(object_to_world, dtype=np.float64)
-            origins = (origins - pose[:3, 3]) @ pose[:3, :3]
-            directions = directions @ pose[:3, :3]
+        origins, directions = rays_in_mesh_frame(origins, directions, object_to_world)
         o = torch.as_tensor(origins, device=self.device)
         d = torch.as_tensor(directions, device=self.device)
         return self.distances_on_device(o, d).float().cpu().numpy()

@@ -12,6 +12,21 @@ from nerf_labeling.meshes.triangle_mesh import TriangleMesh
 from nerf_labeling.typed import FloatArray
 
 
+def rays_in_mesh_frame(
+    origins: FloatArray, directions: FloatArray, object_to_world: FloatArray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(N, 3)`` float64 world rays moved into the frame of a mesh placed at ``object_to_world`` (None: identity)."""
+    origins = np.asarray(origins, dtype=np.float64).reshape(-1, 3)
+    directions = np.asarray(directions, dtype=np.float64).reshape(-1, 3)
+    if origins.shape != directions.shape:
+        raise ValueError(f"origins {origins.shape} and directions {directions.shape} differ")
+    if object_to_world is not None:
+        pose = np.asarray(object_to_world, dtype=np.float64)
+        origins = (origins - pose[:3, 3]) @ pose[:3, :3]
+        directions = directions @ pose[:3, :3]
+    return origins, directions
+
+
 class MeshRaycaster:
     """First-hit distances of rays against one mesh (thread-safe reads, Open3D uses all cores)."""
 
@@ -40,16 +55,9 @@ class MeshRaycaster:
         -------
         (N,) float32 metres along the ray, ``inf`` where the ray misses
         """
-        origins = np.asarray(origins, dtype=np.float64).reshape(-1, 3)
-        directions = np.asarray(directions, dtype=np.float64).reshape(-1, 3)
-        if origins.shape != directions.shape:
-            raise ValueError(f"origins {origins.shape} and directions {directions.shape} differ")
+        origins, directions = rays_in_mesh_frame(origins, directions, object_to_world)
         if len(origins) == 0:
             return np.zeros(0, dtype=np.float32)
-        if object_to_world is not None:
-            pose = np.asarray(object_to_world, dtype=np.float64)
-            origins = (origins - pose[:3, 3]) @ pose[:3, :3]
-            directions = directions @ pose[:3, :3]
         rays = np.concatenate([origins, directions], axis=1).astype(np.float32)
         hits = self._scene.cast_rays(self._tensor(rays))
         return hits["t_hit"].numpy().astype(np.float32)
