@@ -51,30 +51,27 @@ def choose_acquisition(
     flips_make_sense: bool = True,
     config: PolicyConfig = PolicyConfig(),
 ) -> PolicyChoice:
-    """The acquisition function for this pool and budget, and a sentence explaining the choice."""
+    """The acquisition function for this pool and budget, and a sentence telling the manager why, in plain words."""
     low = is_low_budget(budget, pool_size, config)
-    per_cycle = f"{budget.per_cycle:.0%} of {pool_size} frames per cycle"
+    per_cycle = f"{budget.per_cycle:.0%} of the {pool_size} frames per round"
+    look_alike = f"{redundancy.score:.0%} of frames have a near-twin"
     if redundancy.is_redundant:
         reason = (
-            f"pool is redundant ({redundancy.score:.2f} of frames have a near-duplicate neighbour, threshold "
-            f"{redundancy.threshold:.2f}), so batch-based Coreset; the paper finds single-sample uncertainty "
-            f"collapses onto near-duplicates at every budget"
+            f"Most frames look alike ({look_alike}, as in a video), so the round picks frames that cover the "
+            "whole scene (Coreset): the frames the model is least sure about would be near-copies of each other"
         )
         return PolicyChoice("coreset", reason, True, low)
-    diverse = (
-        f"pool is diverse (only {redundancy.score:.2f} of frames have a near-duplicate neighbour, threshold "
-        f"{redundancy.threshold:.2f})"
-    )
+    diverse = f"Frames differ from each other (only {look_alike})"
     if low:
         reason = (
-            f"{diverse} and the budget is low ({per_cycle}), so random; the paper finds no method beats "
-            f"random sampling while the model has seen so few labels"
+            f"{diverse} and few get labelled ({per_cycle}), so the round picks at random: with so few labels, "
+            "no smarter choice does better"
         )
         return PolicyChoice("random", reason, False, True)
     method = "equal" if flips_make_sense else "entropy"
-    name = "EquAL (entropy plus flip disagreement)" if flips_make_sense else "entropy"
+    name = "EquAL: unsure, or changes its answer on a mirrored image" if flips_make_sense else "entropy"
     reason = (
-        f"{diverse} and the budget is high ({per_cycle}), so single-sample uncertainty, {name}; "
-        f"the paper finds it best on diverse data with a high budget"
+        f"{diverse} and many get labelled ({per_cycle}), so the round picks the frames the model is least "
+        f"sure about ({name})"
     )
     return PolicyChoice(method, reason, False, False)

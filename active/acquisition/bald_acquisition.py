@@ -28,7 +28,7 @@ class BaldAcquisition(FrameScorer):
     """Mean over pixels of the BALD mutual information."""
 
     needs = frozenset({"mc_probs"})
-    label = "mean pixel mutual information"
+    label = "how much the model's guesses disagree (BALD)"
 
     def compute_score(self, inputs: AcquisitionInputs) -> np.ndarray:
         return mutual_information_map(inputs.require("mc_probs"))

@@ -40,6 +40,6 @@ class CoresetAcquisition:
 
 def _reason(distance: float, step: int, has_labelled: bool) -> str:
     if step == 0 and not has_labelled:
-        return f"nearest to the pool mean (no labelled frames yet): distance {distance:.3g}"
-    others = "labelled set and earlier picks" if has_labelled else "earlier picks"
-    return f"farthest from the {others}: feature distance {distance:.3g}, pick {step + 1}"
+        return f"nearest to the average frame still to label (none is labelled yet), distance {distance:.3g}"
+    others = "labelled frames and earlier picks" if has_labelled else "earlier picks"
+    return f"least like the {others} (farthest from them, distance {distance:.3g}), pick {step + 1}"

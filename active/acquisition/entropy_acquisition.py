@@ -14,7 +14,7 @@ class EntropyAcquisition(FrameScorer):
     """Mean over pixels of ``-sum_c p_c log p_c`` (nats)."""
 
     needs = frozenset({"probs"})
-    label = "mean pixel entropy"
+    label = "how unsure the model is (mean pixel entropy)"
 
     def compute_score(self, inputs: AcquisitionInputs) -> np.ndarray:
         return frame_entropy_map(inputs.require("probs"))

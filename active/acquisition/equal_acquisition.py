@@ -35,7 +35,7 @@ class EqualAcquisition(FrameScorer):
     """
 
     needs = frozenset({"probs", "flipped_probs"})
-    label = "entropy + flip disagreement"
+    label = "how unsure the model is, plus its changes on a mirrored image (EquAL)"
 
     def __init__(self, weight: float = 1.0) -> None:
         self.weight = float(weight)

@@ -113,11 +113,12 @@ class BatchDetailView(APIView):
     @extend_schema(responses=inline_serializer("BatchDetail", {"id": serializers.IntegerField()}))
     def get(self, request, batch_id: int):
         batch = _batch_for(request.user, batch_id)
-        items = batch.items.select_related("frame", "locked_by")
+        items = batch.items.select_related("frame__capture", "locked_by")
         return Response({
             **_batch_payload(batch),
             "frames": [
                 {"frame": item.frame_id, "index": item.frame.index, "capture": item.frame.capture_id,
+                 "capture_name": item.frame.capture.name,
                  "position": item.position, "reason": item.reason, "done": item.done,
                  "review_status": item.frame.review_status,
                  "locked_by": item.locked_by.username if item.locked_by_id else None,
@@ -125,6 +126,12 @@ class BatchDetailView(APIView):
                 for item in items
             ],
         })
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, batch_id: int):
+        batch = _batch_for(request.user, batch_id, manager=True)
+        review_services.delete_batch(batch=batch)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BatchAssignView(APIView):
@@ -148,9 +155,13 @@ class BatchNextFrameView(APIView):
 
 
 class ExportFormatsView(APIView):
-    @extend_schema(responses=inline_serializer("ExportFormats", {"formats": serializers.ListField(child=serializers.CharField())}))
+    @extend_schema(responses=inline_serializer("ExportFormats", {
+        "formats": inline_serializer(
+            "ExportFormat", {"name": serializers.CharField(), "description": serializers.CharField()}, many=True),
+        "frame_selections": serializers.CharField(),
+    }))
     def get(self, request):
-        return Response({"formats": export_services.export_format_names(),
+        return Response({"formats": export_services.export_format_list(),
                          "frame_selections": export_services.FRAME_SELECTIONS})
 
 

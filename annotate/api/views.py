@@ -114,6 +114,15 @@ class LabelClassDetailView(APIView):
         label_class = project_services.update_label_class(label_class=label_class, **body.validated_data)
         return Response(s.LabelClassSerializer(label_class).data)
 
+    @extend_schema(responses={204: None, 409: None})
+    def delete(self, request, project_id: int, class_pk: int):
+        project = selectors.project_for(request.user, project_id, manager=True)
+        label_class = project.label_classes.filter(pk=class_pk).first()
+        if label_class is None:
+            raise NotFoundError(f"Label class {class_pk} not found in this project.")
+        project_services.delete_label_class(label_class=label_class)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class CaptureListView(APIView):
     parser_classes = [MultiPartParser, FormParser]

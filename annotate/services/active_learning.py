@@ -88,7 +88,8 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
     if not pool:
         raise UserFacingError("No unreviewed frames to rank.")
     batch_size = min(int(params["batch_size"]), len(pool))
-    reporter.progress(0.05, f"Loading {len(pool)} pool frames and {len(labelled)} labelled frames", force=True)
+    reporter.progress(
+        0.05, f"Loading {len(pool)} frames still to label and {len(labelled)} labelled frames", force=True)
     pool_images = _load_small_images(pool, reporter, start=0.05, end=0.15, what="pool frame")
     labelled_images = (_load_small_images(labelled, reporter, start=0.15, end=0.2, what="labelled frame")
                        if labelled else np.zeros((0, *pool_images.shape[1:]), np.uint8))
@@ -99,9 +100,9 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
         reporter=reporter,
     )
 
-    reporter.progress(0.5, "Estimating the pool's redundancy", force=True)
+    reporter.progress(0.5, "Checking how alike the frames are", force=True)
     features = model.features(pool_images)
-    reporter.progress(0.55, "Estimating the pool's redundancy", force=True)
+    reporter.progress(0.55, "Checking how alike the frames are", force=True)
     redundancy = estimate_redundancy(
         features, rng, sequence_ids=np.array([f.capture_id for f in pool]), positions=np.array([f.index for f in pool])
     )
@@ -111,9 +112,10 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
         choice = choose_acquisition(redundancy, Budget(min(labelled_share, 1.0), batch_size / len(pool)), len(pool))
         method, reason = choice.method, choice.reason
         if method in ("entropy", "equal", "bald") and not labelled:
-            method, reason = "random", reason + "; but no frame is accepted yet, so random for this first round"
+            method = "random"
+            reason += ". No frame is accepted yet, though, so this first round picks at random"
     else:
-        reason = f"{method} chosen by the manager"
+        reason = f"A manager chose {method} for this round"
 
     reporter.progress(0.6, f"Scoring {len(pool)} frames with {method}", force=True)
     acquisition = make_acquisition(method, rng=rng) if method == "random" else make_acquisition(method)
@@ -216,7 +218,7 @@ def _save_round(job, reporter, project, params, method, reason, redundancy, mode
 
 
 def round_payload(al_round: ActiveLearningRound, *, limit: int | None = None) -> dict:
-    picks = al_round.scores.filter(rank__isnull=False).select_related("frame").order_by("rank")
+    picks = al_round.scores.filter(rank__isnull=False).select_related("frame__capture").order_by("rank")
     if limit:
         picks = picks[:limit]
     return {
@@ -225,7 +227,8 @@ def round_payload(al_round: ActiveLearningRound, *, limit: int | None = None) ->
         "batch_size": al_round.batch_size, "metrics": al_round.metrics, "created_at": al_round.created_at,
         "model_version": al_round.scoring_model.version if al_round.scoring_model_id else None,
         "picks": [
-            {"frame": s.frame_id, "capture": s.frame.capture_id, "index": s.frame.index, "score": s.score,
+            {"frame": s.frame_id, "capture": s.frame.capture_id, "capture_name": s.frame.capture.name,
+             "index": s.frame.index, "score": s.score,
              "rank": s.rank, "reason": s.reason, "thumbnail_url": f"/api/frames/{s.frame_id}/thumbnail/"}
             for s in picks
         ],

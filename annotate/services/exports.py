@@ -48,11 +48,12 @@ def export_format(name: str):
     return get_format(name)
 
 
-def export_format_names() -> list[str]:
+def export_format_list() -> list[dict[str, str]]:
+    """Every registered format as ``{name, description}``, by name, for the export page's choice."""
     from nerf_labeling.formats import all_formats  # noqa: F401 - registers every format
     from nerf_labeling.formats.registry import FORMATS
 
-    return sorted(FORMATS)
+    return [{"name": name, "description": FORMATS[name].description} for name in sorted(FORMATS)]
 
 
 def _spec(project: Project, options: dict):

@@ -3,7 +3,7 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 
 from annotate.errors import ConflictError, UserFacingError
 from annotate.models import LabelClass, Membership, Project, Role
@@ -75,6 +75,21 @@ def create_label_class(
         return LabelClass.objects.create(
             project=project, name=name, class_id=class_id, color=color, kitti_type=kitti_type
         )
+
+
+def delete_label_class(*, label_class: LabelClass) -> None:
+    """Delete a class no object uses; a class in use is a 409 that says how many objects carry it.
+
+    The database refuses the delete (objects protect their class), so an object added meanwhile is safe too.
+    """
+    try:
+        with transaction.atomic():
+            label_class.delete()
+    except ProtectedError as error:
+        raise ConflictError(
+            f"Class {label_class.name!r} is used by {len(error.protected_objects)} object(s); delete those "
+            "objects or give them another class first."
+        ) from None
 
 
 def _check_color(color) -> None:

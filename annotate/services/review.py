@@ -147,6 +147,11 @@ def assign_batch(*, batch: Batch, assignees) -> Batch:
     return batch
 
 
+def delete_batch(*, batch: Batch) -> None:
+    """Delete a batch and its list of frames (with their locks); the frames and their reviews stay."""
+    batch.delete()
+
+
 def next_frame(*, batch: Batch, user) -> BatchFrame | None:
     """Lock and return the next frame of ``batch`` for ``user`` (theirs again if they hold one)."""
     if not batch.assignees.filter(pk=user.pk).exists():

@@ -51,7 +51,11 @@ def check_bop_spec(spec: ExportSpec) -> None:
         raise ExportError("a BOP export needs a mesh for at least one class (BOP poses are poses of object models)")
 
 
-@register_format("bop", check=check_bop_spec)
+@register_format(
+    "bop",
+    description="BOP 6-DoF poses: object models, images, depth, visible masks and each object's pose per frame",
+    check=check_bop_spec,
+)
 def write_bop(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: ExportSpec) -> None:
     """Write the selection as a BOP dataset (see the module docstring and README)."""
     meshes = {class_id: model_trimesh(source) for class_id, source in sorted(spec.object_models.items())}

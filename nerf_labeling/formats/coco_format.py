@@ -35,7 +35,9 @@ Load with pycocotools: COCO("annotations/instances_default.json") (the CVAT / Da
 DEPTH_LINE = "depth/                      depth maps, one per image, named after it.\n"
 
 
-@register_format("coco")
+@register_format(
+    "coco", description="COCO instance segmentation: images with each object's mask, box and class (and depth)"
+)
 def write_coco(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: ExportSpec) -> None:
     """Write the selection as COCO instance segmentation (see the module docstring)."""
     with JsonSpool() as images, JsonSpool() as annotations:

@@ -87,7 +87,9 @@ projected onto the rectified XZ plane; its projection is then not the object's t
 """
 
 
-@register_format("kitti")
+@register_format(
+    "kitti", description="KITTI object detection: images, 3D boxes with 2D boxes and camera calibration per frame"
+)
 def write_kitti(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: ExportSpec) -> None:
     """Write the selection as KITTI object detection (see the module docstring and README)."""
     count = 0

@@ -38,7 +38,9 @@ DEPTH_LINE = """depth/            depth_file_path; millimetres, which is nerfstu
 """
 
 
-@register_format("nerfstudio")
+@register_format(
+    "nerfstudio", description="nerfstudio capture: images with camera poses (transforms.json), object masks and depth"
+)
 def write_nerfstudio(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: ExportSpec) -> None:
     """Write the selection as a nerfstudio capture (see the module docstring and README)."""
     top_level: dict | None = None

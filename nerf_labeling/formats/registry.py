@@ -23,14 +23,20 @@ SpecCheck = Callable[[ExportSpec], None]
 class ExportFormat:
     name: str
     write: FormatWriter
+    description: str
     check: SpecCheck | None = None
 
 
 FORMATS: dict[str, ExportFormat] = {}
 
 
-def register_format(name: str, *, check: SpecCheck | None = None) -> Callable[[FormatWriter], FormatWriter]:
-    """Decorator registering ``write`` under ``name``; a second format with the same name is refused."""
+def register_format(
+    name: str, *, description: str, check: SpecCheck | None = None
+) -> Callable[[FormatWriter], FormatWriter]:
+    """Decorator registering ``write`` under ``name``; a second format with the same name is refused.
+
+    ``description`` is one line, in plain words, of what the archive holds; the export page shows it.
+    """
 
     def decorate(write: FormatWriter) -> FormatWriter:
         if name in FORMATS:
@@ -38,7 +44,7 @@ def register_format(name: str, *, check: SpecCheck | None = None) -> Callable[[F
             raise ValueError(
                 f"export format {name!r} is already registered by {existing.__module__}.{existing.__name__}"
             )
-        FORMATS[name] = ExportFormat(name=name, write=write, check=check)
+        FORMATS[name] = ExportFormat(name=name, write=write, description=description, check=check)
         return write
 
     return decorate

@@ -30,7 +30,7 @@ def test_entropy_scores_and_ranking_are_exact():
     np.testing.assert_allclose(EntropyAcquisition().score(inputs), [LN2, H91 / 2, LN2 / 2])
     result = EntropyAcquisition().select(inputs, 3)
     assert result.indices.tolist() == [0, 2, 1]
-    assert result.reasons[0] == "mean pixel entropy 0.693, rank 1 of 3"
+    assert result.reasons[0] == "how unsure the model is (mean pixel entropy) 0.693, rank 1 of 3"
     assert result.method == "entropy"
 
 

@@ -76,10 +76,12 @@ def test_coreset_acquisition_says_why():
     )
     result = CoresetAcquisition(device="cpu").select(inputs, 2)
     assert result.indices.tolist() == [1, 2]
-    assert result.reasons[0] == "farthest from the labelled set and earlier picks: feature distance 5, pick 1"
+    assert result.reasons[0] == (
+        "least like the labelled frames and earlier picks (farthest from them, distance 5), pick 1"
+    )
     assert result.model_version == "v1" and result.method == "coreset"
     first = CoresetAcquisition().select(AcquisitionInputs(3, features=np.array([[1.0], [5.0], [2.0]])), 1)
-    assert first.reasons[0].startswith("nearest to the pool mean")
+    assert first.reasons[0].startswith("nearest to the average frame still to label")
 
 
 @pytest.mark.gpu

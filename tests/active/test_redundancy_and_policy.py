@@ -65,9 +65,18 @@ def test_policy_follows_table_7(score, budget, flips, method):
 
 def test_policy_says_why():
     choice = choose_acquisition(estimate(0.82), Budget.parse("10-10"), 1000)
-    assert choice.reason.startswith("pool is redundant (0.82 of frames have a near-duplicate neighbour")
-    assert "Coreset" in choice.reason
-    assert "random" in choose_acquisition(estimate(0.1), Budget.parse("2-2"), 1000).reason
+    assert choice.reason.startswith("Most frames look alike (82% of frames have a near-twin, as in a video)")
+    assert "cover the whole scene (Coreset)" in choice.reason
+    low = choose_acquisition(estimate(0.1), Budget.parse("2-2"), 1000).reason
+    assert low.startswith("Frames differ from each other (only 10% of frames have a near-twin)")
+    assert "picks at random" in low and "2% of the 1000 frames per round" in low
+
+
+def test_policy_reasons_are_plain_words_for_the_manager():
+    choices = [choose_acquisition(estimate(score), Budget.parse(budget), 1000) for score, budget in
+               [(0.82, "10-10"), (0.1, "2-2"), (0.1, "10-10")]]
+    for choice in choices:
+        assert not any(term in choice.reason for term in ("paper", "threshold", "pool", "single-sample", "_"))
 
 
 def test_low_budget_threshold():

@@ -34,6 +34,7 @@ class World:
     box: SceneObject
     mesh: SceneObject
     label_class: object
+    spare_class: object
     batch: Batch
     job_by: dict
     upload_zip: bytes
@@ -79,6 +80,7 @@ def world(project, manager, annotator, capture_zip) -> World:
     }
     return World(
         project=project, ready=ready, failed=failed, frames=frames, label_class=label_class, batch=batch,
+        spare_class=create_label_class(project=project, name="bowl"),
         box=_object(ready, label_class, annotator, 1),
         mesh=_object(ready, label_class, annotator, 2, kind="mesh", mesh_file=mesh_name),
         job_by=job_by, upload_zip=capture_zip,
@@ -140,6 +142,10 @@ POLICY = {
                          {"frames": [w.frames[1].pk], "assignees": ["annotator"]}, "json"),
         {"manager": 201, "annotator": 403},
     ),
+    "delete a batch": (
+        lambda w, role: ("delete", f"/api/batches/{w.batch.pk}/", None, None),
+        {"manager": 204, "annotator": 403},
+    ),
     "assign a batch": (
         lambda w, role: ("post", f"/api/batches/{w.batch.pk}/assign/", {"assignees": ["annotator"]}, "json"),
         {"manager": 200, "annotator": 403},
@@ -159,6 +165,14 @@ POLICY = {
     "change a label class": (
         lambda w, role: ("patch", f"/api/projects/{w.project.pk}/classes/{w.label_class.pk}/", {"color": "#00ff00"}, "json"),
         {"manager": 200, "annotator": 403},
+    ),
+    "delete a label class no object uses": (
+        lambda w, role: ("delete", f"/api/projects/{w.project.pk}/classes/{w.spare_class.pk}/", None, None),
+        {"manager": 204, "annotator": 403},
+    ),
+    "delete a label class objects use": (
+        lambda w, role: ("delete", f"/api/projects/{w.project.pk}/classes/{w.label_class.pk}/", None, None),
+        {"manager": 409, "annotator": 403},
     ),
     "cancel one's own job": (
         lambda w, role: ("post", f"/api/jobs/{w.job_by[role].pk}/cancel/", None, None),
@@ -218,3 +232,20 @@ def test_an_annotator_cannot_cancel_a_managers_round_and_is_told_who_can(world, 
     )
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED and not job.cancel_requested
+
+
+def test_deleting_a_batch_keeps_its_frames_and_reviews(world, manager_api, annotator):
+    Review.objects.create(frame=world.frames[0], reviewer=annotator, decision="accepted")
+    response = manager_api.delete(f"/api/batches/{world.batch.pk}/")
+    assert response.status_code == 204
+    assert not Batch.objects.filter(pk=world.batch.pk).exists() and not BatchFrame.objects.exists()
+    assert (Frame.objects.filter(capture=world.ready).count(), Review.objects.count()) == (3, 1)
+
+
+def test_a_label_class_in_use_is_not_deleted_and_the_refusal_says_why(world, manager_api):
+    response = manager_api.delete(f"/api/projects/{world.project.pk}/classes/{world.label_class.pk}/")
+    assert response.status_code == 409
+    assert response.json()["error"] == (
+        "Class 'mug' is used by 2 object(s); delete those objects or give them another class first."
+    )
+    assert SceneObject.objects.filter(label_class=world.label_class).count() == 2

@@ -1,6 +1,6 @@
 """The reviewer's and manager's day (issue 13): a double-clicked "Make batch" makes one batch; a reject
 note is there when the frame is reopened; the end of a batch is a friendly "Batch finished", not an
-error; a manager deletes a capture whose upload failed, after confirming."""
+error. (Deleting a capture after confirming: test_delete_and_export.py.)"""
 import time
 
 import pytest
@@ -79,25 +79,3 @@ def test_finishing_a_batch_says_batch_finished_not_an_error(app_page, demo):
     expect(finished).to_contain_text("Batch finished")
     expect(page.locator(".review-page [role=alert]")).to_have_count(0)
     app_page.shot("review-batch-finished")
-
-
-def test_a_manager_deletes_a_failed_capture_after_confirming(app_page, demo):
-    from annotate.models import Capture, CaptureStatus
-
-    page = app_page.page
-    failed = Capture.objects.create(project_id=demo["project"], name="broken upload", status=CaptureStatus.FAILED,
-                                    error="The zip holds no transforms.json or COLMAP model.")
-    app_page.login("demo-manager", f"/app/projects/{demo['project']}")
-    row = page.locator(f"tr[data-capture='{failed.pk}']")
-    expect(page.locator(f"tr[data-capture='{demo['capture']}'] .delete-capture")).to_have_count(0)  # only failed ones
-
-    page.once("dialog", lambda dialog: dialog.dismiss())
-    row.get_by_role("button", name="Delete").click()
-    expect(row).to_have_count(1)  # dismissed: nothing is deleted
-    assert Capture.objects.filter(pk=failed.pk).exists()
-
-    page.once("dialog", lambda dialog: dialog.accept())
-    row.get_by_role("button", name="Delete").click()
-    expect(row).to_have_count(0)
-    assert app_page.api("GET", f"/api/captures/{failed.pk}/")["status"] == 404
-    expect(page.locator(f"tr[data-capture='{demo['capture']}']")).to_have_count(1)

@@ -156,6 +156,9 @@ export interface FrameLabels {
 
 export interface Pick {
   frame: number;
+  /** The capture the frame comes from. */
+  capture: number;
+  capture_name: string;
   index: number;
   thumbnail_url: string;
   score: number;

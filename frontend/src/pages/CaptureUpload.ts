@@ -38,9 +38,9 @@ export function CaptureUpload({ projectId, onChange }: { projectId: number; onCh
     <h2>Upload a capture</h2>
     <p class="muted">A zip with transforms.json (nerfstudio / instant-ngp) or a COLMAP model, and the images.</p>
     <div class="inline-form">
-      <input type="file" name="file" accept=".zip,application/zip" required
+      <input type="file" name="file" accept=".zip,application/zip" required aria-label="Capture archive (.zip)"
         onChange=${(e: any) => setFile(e.target.files?.[0] ?? null)} />
-      <input placeholder="Name (optional)" value=${name} onInput=${(e: any) => setName(e.target.value)} maxlength="200" />
+      <input placeholder="Name (optional)" aria-label="Capture name (optional)" value=${name} onInput=${(e: any) => setName(e.target.value)} maxlength="200" />
       <button type="submit" disabled=${!file || uploading}>Upload</button>
     </div>
     ${sent !== null ? html`<div class="upload-progress"><${ProgressBar} fraction=${sent} label="Upload" /></div>` : null}

@@ -6,11 +6,20 @@ import type { AlRound, Batch, Job, Me, Member, Project } from "../api/types";
 import { Empty, ErrorMessage, ProgressBar } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
+import { ConfirmDelete } from "../ui/ConfirmDelete";
 import { LineChart } from "../ui/LineChart";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 
-const METHODS = ["auto", "random", "entropy", "equal", "bald", "coreset"];
+/** The round methods, each with what it picks in plain words. */
+const METHODS: [string, string][] = [
+  ["auto", "auto: chosen for how alike the frames are and how many get labelled"],
+  ["random", "random"],
+  ["entropy", "entropy: frames the model is least sure about"],
+  ["equal", "EquAL: unsure, or changes its answer on a mirrored image"],
+  ["bald", "BALD: frames where the model's guesses disagree"],
+  ["coreset", "Coreset: frames that cover the whole scene"],
+];
 
 const QUALITY = /miou|map|acc|auc|f1|quality/i;
 /** The figure rounds report about their scoring model (active/metrics mean_iou on the labelled frames). */
@@ -32,6 +41,27 @@ export function qualityPoints(rounds: AlRound[], key: string): { points: [number
   });
   const notes = rounds.map((r) => (typeof r.metrics?.labelled_frames === "number" ? `${r.metrics.labelled_frames} fr` : ""));
   return { points, notes };
+}
+
+/** Plain names for the figures a round reports; others are shown with their words spaced out. */
+const FIGURE_NAMES: Record<string, string> = {
+  train_miou: "model accuracy on the labelled frames (mean IoU)",
+  labelled_frames: "labelled frames",
+};
+
+/** A round's figures in plain words: how alike its frames are, the model version, and the model-quality
+ * figures (bookkeeping such as thresholds stays out). */
+export function roundFacts(round: AlRound): string[] {
+  const facts: string[] = [];
+  if (typeof round.redundancy === "number") facts.push(`${Math.round(round.redundancy * 100)}% of frames look alike`);
+  if (round.model_version != null) facts.push(`scoring model version ${round.model_version}`);
+  const metrics = round.metrics ?? {};
+  for (const key of ["labelled_frames", ...metricKeys([round])]) {
+    const value = metrics[key];
+    if (typeof value !== "number") continue;
+    facts.push(`${FIGURE_NAMES[key] ?? key.replace(/_/g, " ")} ${Number.isInteger(value) ? value : value.toFixed(3)}`);
+  }
+  return facts;
 }
 
 export function DashboardPage({ projectId, me }: { projectId: number; me?: Me }) {
@@ -64,7 +94,7 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
           <h2>Start a round</h2>
           <div class="inline-form">
             <label>Method <select value=${method} onChange=${(e: any) => setMethod(e.target.value)} aria-label="Method">
-              ${METHODS.map((m) => html`<option value=${m}>${m}</option>`)}</select></label>
+              ${METHODS.map(([m, label]) => html`<option value=${m}>${label}</option>`)}</select></label>
             <label>Batch size <input type="number" min="1" value=${batchSize} onInput=${(e: any) => setBatchSize(Number(e.target.value))} /></label>
             <button onClick=${() => start()} disabled=${starting}>Start round</button>
           </div>
@@ -120,14 +150,15 @@ function RoundView({ round, rounds, onPick, projectId, annotators, onBatch, mana
       <select value=${round.id} onChange=${(e: any) => onPick(Number(e.target.value))} aria-label="Round">
         ${rounds.map((r) => html`<option value=${r.id}>round ${r.id} · ${r.method}</option>`)}</select></div>
     <div class="policy">${round.requested_method === "auto" ? "auto → " : ""}<strong>${round.method}</strong>${round.reason ? html` — <span class="reason">${round.reason}</span>` : null}</div>
-    <div class="muted small-text">redundancy ${round.redundancy?.toFixed?.(3) ?? "–"} · model v${round.model_version ?? "–"}
-      ${Object.entries(round.metrics ?? {}).map(([k, v]) => ` · ${k} ${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : v}`)}</div>
+    <div class="muted small-text round-facts">${roundFacts(round).join(" · ")}</div>
     <div class="picks">${(round.picks ?? []).map((p) => html`<div class=${`pick ${p.rank <= size ? "in-batch" : ""}`} title=${p.reason ?? ""}>
       <img src=${p.thumbnail_url} alt=${`frame ${p.index}`} loading="lazy" />
-      <div class="small-text">#${p.rank} · frame ${p.index}</div><div class="small-text mono">${p.score.toFixed(4)}</div>
+      <div class="small-text">#${p.rank} · frame ${p.index}</div>
+      <div class="small-text ellipsis pick-capture" title=${`from capture ${p.capture_name}`}>${p.capture_name}</div>
+      <div class="small-text mono" title="How much reviewing this frame should teach the model (higher first)">${p.score.toFixed(4)}</div>
     </div>`)}</div>
     ${manager ? html`<div class="inline-form make-batch">
-      <input placeholder="Batch name" value=${name} onInput=${(e: any) => setName(e.target.value)} />
+      <input placeholder="Batch name" aria-label="Batch name" value=${name} onInput=${(e: any) => setName(e.target.value)} />
       <label>Top N <input type="number" min="1" max=${round.picks?.length || undefined} value=${size} onInput=${(e: any) => setSize(Number(e.target.value))} /></label>
       <${AssigneePicker} annotators=${annotators} value=${assignees} onChange=${setAssignees} />
       <button onClick=${() => make()} disabled=${making}>Make batch</button>
@@ -162,6 +193,8 @@ function Batches({ batches, error, annotators, reload, manager }: {
         <span class="ellipsis" title=${user}>${user}</span>
         <${ProgressBar} fraction=${b.progress.total ? p.reviewed / b.progress.total : 0}
           label=${`${p.reviewed} reviewed${p.holding ? `, ${p.holding} open` : ""}`} /></div>`)}
+      ${manager ? html`<${ConfirmDelete} what=${`batch "${b.name}"`} onConfirm=${() => api.delete(`/api/batches/${b.id}/`)}
+        onDeleted=${reload} consequences=${`Its list of ${b.progress?.total ?? 0} frames and who is assigned to it go with it; the frames themselves, their reviews and labels stay.`} />` : null}
       ${manager ? html`<div class="inline-form assign">
         <${AssigneePicker} annotators=${annotators} value=${assigning[b.id] ?? b.assignees ?? []}
           onChange=${(v: string[]) => setAssigning({ ...assigning, [b.id]: v })} />

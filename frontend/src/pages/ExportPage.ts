@@ -23,7 +23,8 @@ export function ExportPage({ projectId }: { projectId: number }) {
   const [frames, setFrames] = useState("all");
   const [jobId, setJobId] = useState<number | null>(null);
   const [error, setError] = useState<Error | null>(null);
-  const chosen = format || formats.data?.[0]?.name || "";
+  // Nothing is chosen until the user picks a format: an export in a format nobody asked for wastes a job.
+  const chosen = format;
   const [start, starting] = useSubmit(() => {
     setError(null);
     return api.post<Job>(`/api/projects/${projectId}/exports/`, { format: chosen, frames, options: {} }).then((j) => setJobId(j.id), setError);
@@ -35,6 +36,7 @@ export function ExportPage({ projectId }: { projectId: number }) {
       <${ErrorMessage} error=${formats.error} what="Formats" />
       <div class="inline-form">
         <label>Format <select value=${chosen} onChange=${(e: any) => setFormat(e.target.value)} aria-label="Format">
+          <option value="">Choose a format…</option>
           ${formats.data?.map((f) => html`<option value=${f.name} title=${f.description}>${f.name}</option>`)}</select></label>
         <label>Frames <select value=${frames} onChange=${(e: any) => setFrames(e.target.value)} aria-label="Frames">
           <option value="all">all frames</option><option value="accepted">accepted frames</option>
@@ -42,7 +44,9 @@ export function ExportPage({ projectId }: { projectId: number }) {
           ${batches.data?.map((b) => html`<option value=${`batch:${b.id}`}>batch ${b.name}</option>`)}</select></label>
         <button onClick=${() => start()} disabled=${!chosen || starting}>Export</button>
       </div>
-      <div class="muted small-text">${formats.data?.find((f) => f.name === chosen)?.description}</div>
+      ${chosen ? null : html`<div class="muted small-text">Choose a format to export.</div>`}
+      <dl class="format-descriptions">${formats.data?.map((f) => html`<div class=${f.name === chosen ? "chosen" : ""} data-format=${f.name}>
+        <dt>${f.name}</dt><dd>${f.description}</dd></div>`)}</dl>
       <${ErrorMessage} error=${error} what="Export" />
       <${JobPanel} jobId=${jobId} title="Export" onEnd=${exports.reload}>
         ${(job: Job) => job.status === "succeeded" && job.artifact_url

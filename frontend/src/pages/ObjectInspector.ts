@@ -5,6 +5,7 @@ import type { Job, LabelClass, SceneObject } from "../api/types";
 import { eulerDegreesFromRows, rowsFromEulerDegrees, snapToGround } from "../scene/boxGeometry";
 import { fitSummary } from "./fitSummary";
 import type { Conflict, ObjectStore } from "../scene/objectStore";
+import { ConfirmDelete } from "../ui/ConfirmDelete";
 import { ErrorMessage, ProgressBar } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
@@ -91,7 +92,8 @@ export function ObjectInspector({ object, store, classes }: { object: SceneObjec
       onCommit=${(degrees: number[]) => store.edit(object.id, { rotation: rowsFromEulerDegrees(degrees) })} />
     <div class="inline-form">
       <button onClick=${() => store.edit(object.id, { center: snapToGround(object) })} title="G">Snap to ground</button>
-      <button onClick=${() => store.remove(object.id)} title="Delete">Delete</button>
+      <${ConfirmDelete} what=${`object ${object.instance_id}`} onConfirm=${() => store.remove(object.id)}
+        consequences="Its masks, boxes and poses leave the labels at the next render; Ctrl+Z brings it back while this page is open." />
     </div>
     <div class="mesh-tools">
       <label class="field">Mesh (OBJ, PLY, STL, GLB)

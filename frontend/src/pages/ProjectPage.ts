@@ -7,6 +7,7 @@ import { ActiveJobs } from "../ui/ActiveJobs";
 import { Empty, ErrorMessage, Loading } from "../ui/feedback";
 import { html } from "../ui/html";
 import { useSubmit } from "../ui/submit";
+import { ConfirmDelete } from "../ui/ConfirmDelete";
 import { useResource } from "../ui/useResource";
 import { CaptureUpload } from "./CaptureUpload";
 
@@ -40,7 +41,8 @@ export function ProjectPage({ projectId, me }: { projectId: number; me?: Me }) {
             <td class="actions">
               <a href=${`/app/captures/${c.id}/scene`}>Scene</a>
               <a href=${`/app/captures/${c.id}/review`}>Review</a>
-              ${isManager && c.status === "failed" ? html`<${DeleteFailedCapture} capture=${c} onDeleted=${captures.reload} />` : null}
+              ${isManager ? html`<${ConfirmDelete} what=${`capture "${c.name}"`} consequences=${captureConsequences(c)}
+                onConfirm=${() => api.delete(`/api/captures/${c.id}/`)} onDeleted=${captures.reload} />` : null}
             </td>
           </tr>`)}</tbody>
         </table>` : null}
@@ -75,8 +77,8 @@ function Members({ projectId, isManager }: { projectId: number; isManager: boole
         act(() => api.delete(`/api/projects/${projectId}/members/${encodeURIComponent(m.username)}/`))}>remove</button>` : null}
     </li>`)}</ul>
     ${isManager ? html`<form class="inline-form" onSubmit=${add}>
-      <input placeholder="username" value=${username} onInput=${(e: any) => setUsername(e.target.value)} required />
-      <select value=${role} onChange=${(e: any) => setRole(e.target.value)}>
+      <input placeholder="username" aria-label="Username of the new member" value=${username} onInput=${(e: any) => setUsername(e.target.value)} required />
+      <select value=${role} aria-label="Role of the new member" onChange=${(e: any) => setRole(e.target.value)}>
         <option value="annotator">annotator</option><option value="manager">manager</option>
       </select>
       <button type="submit" disabled=${acting}>Add</button>
@@ -102,24 +104,21 @@ function Classes({ projectId, isManager }: { projectId: number; isManager: boole
     <ul class="list">${classes.data?.map((c) => html`<li>
       <span class="swatch" style=${{ background: c.color }}></span>
       <span class="ellipsis" title=${c.name}>${c.name}</span><span class="muted">id ${c.class_id}</span>
+      ${isManager ? html`<${ConfirmDelete} what=${`class "${c.name}"`}
+        consequences="Only a class no object uses can be deleted; past exports keep it."
+        onConfirm=${() => api.delete(`/api/projects/${projectId}/classes/${c.id}/`)} onDeleted=${classes.reload} />` : null}
     </li>`)}</ul>
     ${isManager ? html`<form class="inline-form" onSubmit=${add}>
-      <input placeholder="class name" value=${name} onInput=${(e: any) => setName(e.target.value)} required />
-      <input type="color" value=${color} onInput=${(e: any) => setColor(e.target.value)} />
+      <input placeholder="class name" aria-label="Name of the new class" value=${name} onInput=${(e: any) => setName(e.target.value)} required />
+      <input type="color" aria-label="Colour of the new class" value=${color} onInput=${(e: any) => setColor(e.target.value)} />
       <button type="submit" disabled=${adding}>Add</button>
     </form>` : null}
     <${ErrorMessage} error=${error} />
   </div>`;
 }
 
-/** A manager removes a capture whose upload or ingest failed (after a confirmation), so it stops cluttering the list. */
-function DeleteFailedCapture({ capture, onDeleted }: { capture: Capture; onDeleted: () => void }) {
-  const [error, setError] = useState<Error | null>(null);
-  const [remove, removing] = useSubmit(() => {
-    if (!confirm(`Delete the failed capture "${capture.name}"? Its uploaded files are removed too.`)) return Promise.resolve();
-    setError(null);
-    return api.delete(`/api/captures/${capture.id}/`).then(onDeleted, setError);
-  });
-  return html`<button class="small danger delete-capture" onClick=${() => remove()} disabled=${removing}>Delete</button>
-    <${ErrorMessage} error=${error} what="Delete" />`;
+/** What deleting a capture takes with it, in the words of the confirmation. */
+function captureConsequences(capture: Capture): string {
+  const frames = capture.frame_count ? `its ${capture.frame_count} frames` : "its frames";
+  return `Its uploaded files, ${frames} with their labels, reviews and places in batches, its trained fields and its placed objects are deleted with it.`;
 }

@@ -31,7 +31,7 @@ export function ProjectsPage() {
       </li>`)}
     </ul>
     <form class="inline-form" onSubmit=${create}>
-      <input placeholder="New project name" value=${name} onInput=${(e: any) => setName(e.target.value)} required maxlength="200" />
+      <input placeholder="New project name" aria-label="New project name" value=${name} onInput=${(e: any) => setName(e.target.value)} required maxlength="200" />
       <button type="submit" disabled=${creating}>Create project</button>
     </form>
     <${ErrorMessage} error=${error} what="Create project" />

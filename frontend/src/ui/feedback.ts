@@ -19,7 +19,7 @@ export function Empty({ children }: { children: unknown }) {
 
 export function ProgressBar({ fraction, label }: { fraction: number; label?: string }) {
   const percent = Math.max(0, Math.min(100, Math.round(fraction * 1000) / 10));
-  return html`<div class="progress" role="progressbar" aria-valuenow=${percent} aria-valuemin="0" aria-valuemax="100">
+  return html`<div class="progress" role="progressbar" aria-label=${label ?? "Progress"} aria-valuenow=${percent} aria-valuemin="0" aria-valuemax="100">
     <div class="progress-fill" style=${{ width: `${percent}%` }}></div>
     <span class="progress-label">${label ? `${label} · ` : ""}${percent}%</span>
   </div>`;

@@ -16,11 +16,18 @@ def test_every_format_is_registered_by_the_all_formats_module():
 def test_a_second_format_with_a_taken_name_is_refused():
     with pytest.raises(ValueError, match="'coco' is already registered by nerf_labeling.formats.coco_format.write_coco"):
 
-        @register_format("coco")
+        @register_format("coco", description="another coco")
         def another_coco(archive, frames, spec):  # pragma: no cover - never registered
             pass
 
     assert FORMATS["coco"].write.__module__ == "nerf_labeling.formats.coco_format"
+
+
+def test_every_format_says_in_one_line_what_it_holds():
+    for name, export_format in FORMATS.items():
+        description = export_format.description
+        assert description.startswith(name.upper() if name != "nerfstudio" else name), name
+        assert "\n" not in description and 20 < len(description) <= 120, name
 
 
 def test_unknown_format_error_lists_the_known_names():
