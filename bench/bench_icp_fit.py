@@ -10,7 +10,7 @@ voxel-grid field for each iteration count; every object's true mesh is then refi
 (``refine_mesh_pose``, as the refine job does, 10 views) from its true pose and from 10 cm / 10 degrees
 off in a seeded random direction. Each row gives the fit's measures (RMSE of inliers, overlap, seen
 fraction, translation constraint), the refined pose's position and rotation error (rotation: the whole
-turn for boxes, the tilt of the axis for cans, none for balls, whose turn the surface cannot show) and
+turn for boxes, the tilt of the axis (either way up) for cans, none for balls, whose turn the surface cannot show) and
 whether the thresholds accepted it; a rejected fit is measured too (thresholds lifted) so the table
 shows what they turned down.
 """
@@ -51,8 +51,8 @@ def rotation_error_degrees(class_name: str, pose: np.ndarray, truth: np.ndarray)
     """The turn between two poses as the object's surface can show it (NaN for a ball)."""
     if class_name == "ball":
         return float("nan")
-    if class_name == "can":  # a cylinder along its +Z: only the axis' tilt is visible
-        return float(np.degrees(np.arccos(np.clip(pose[:3, 2] @ truth[:3, 2], -1.0, 1.0))))
+    if class_name == "can":  # a cylinder along its +Z, the same upside down: only the axis' tilt is visible
+        return float(np.degrees(np.arccos(np.clip(abs(pose[:3, 2] @ truth[:3, 2]), 0.0, 1.0))))
     return float(np.degrees(Rotation.from_matrix(pose[:3, :3].T @ truth[:3, :3]).magnitude()))
 
 
