@@ -97,9 +97,10 @@ class AppPage:
         )
 
 
-@pytest.fixture
-def app_page(browser, demo, request):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+def app_tab(browser, demo, request, **context_options):
+    """A fresh browser context and tab on the demo server (generator: yield it from a fixture); at the end a
+    screenshot named after the test, and a failure if the page raised."""
+    context = browser.new_context(viewport=VIEWPORT, **context_options)
     page = context.new_page()
     page.set_default_timeout(20_000)
     app = AppPage(page, demo["url"])
@@ -107,6 +108,11 @@ def app_page(browser, demo, request):
     app.shot(f"last-{request.node.name}")
     context.close()
     assert not app.errors, f"the page raised: {app.errors}"
+
+
+@pytest.fixture
+def app_page(browser, demo, request):
+    yield from app_tab(browser, demo, request, accept_downloads=True)
 
 
 def endpoint_landed(path_fragment: str) -> bool:

@@ -3,7 +3,7 @@ server pages, for the manager and the annotator, and finds no serious or critica
 and a control reached with the keyboard shows where the focus is."""
 import pytest
 
-from tests.e2e.conftest import ROOT, VIEWPORT, AppPage
+from tests.e2e.conftest import ROOT, AppPage, app_tab
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -18,14 +18,7 @@ def audited_page(browser, demo, request):
     scripts from 'self' alone, so it would refuse the axe-core script the test injects into the page."""
     if not AXE_SCRIPT.is_file():
         pytest.fail("axe-core is missing: run `npm ci` in frontend/")
-    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    app = AppPage(page, demo["url"])
-    yield app
-    app.shot(f"last-{request.node.name}")
-    context.close()
-    assert not app.errors, f"the page raised: {app.errors}"
+    yield from app_tab(browser, demo, request, bypass_csp=True)
 
 
 @pytest.fixture
