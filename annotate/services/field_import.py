@@ -26,9 +26,11 @@ from django.db import transaction
 from annotate.errors import ConflictError, UserFacingError
 from annotate.models import Capture, CaptureStatus, Job, JobKind
 from annotate.services.jobs import JobReporter, start_job
+from annotate.services.training import preset_queue
 
 IMPORTED_PRESET = "imported"
-IMPORT_QUEUE = "gpu"
+#: nerfstudio lives where the nerfacto preset trains
+IMPORT_QUEUE = preset_queue("nerfacto")
 #: Mean PSNR (dB) over the capture's checked frames below which an imported run is refused. A field
 #: trained on the capture's own cameras reaches 20 dB and more (the usable threshold of
 #: nerf_labeling.fields.quality); one in another world frame, or of another scene, renders views that

@@ -3,9 +3,10 @@
  * capture's frames, labels and reviews...), with Cancel (the default, also Esc) and Delete. The request
  * runs once per confirmation; its refusal (e.g. a 409 with the server's message) shows beside the button.
  */
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { ErrorMessage } from "./feedback";
 import { html } from "./html";
+import { useModalFocus } from "./modalFocus";
 import { useSubmit } from "./submit";
 
 export function ConfirmDelete({ what, consequences, onConfirm, onDeleted, label = "Delete" }: {
@@ -37,22 +38,7 @@ function ConfirmDialog({ what, consequences, onCancel, onConfirm }: {
   what: string; consequences: string; onCancel: () => void; onConfirm: () => void;
 }) {
   const dialog = useRef<HTMLDivElement>(null);
-  const cancel = useRef(onCancel);
-  cancel.current = onCancel;
-  useLayoutEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    dialog.current?.querySelector<HTMLElement>("button.cancel")?.focus();
-    return () => before?.focus?.();
-  }, []);
-  useEffect(() => {
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key !== "Escape") return;
-      event.preventDefault();
-      cancel.current();
-    };
-    window.addEventListener("keydown", onKeyDown, true);
-    return () => window.removeEventListener("keydown", onKeyDown, true);
-  }, []);
+  useModalFocus(dialog, onCancel, { initialFocus: "button.cancel" });
   return html`<div class="modal-backdrop" onClick=${(e: MouseEvent) => e.target === e.currentTarget && onCancel()}>
     <div class="modal confirm-dialog" role="alertdialog" aria-modal="true" aria-labelledby="confirm-delete-title"
       aria-describedby="confirm-delete-text" ref=${dialog} data-testid="confirm-delete">
