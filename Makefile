@@ -12,7 +12,7 @@ TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/raylabel \
 	RAYLABEL_VAR_DIR=$(CURDIR)/var/test \
 	DJANGO_SETTINGS_MODULE=config.settings
 
-.PHONY: demo test install system-deps services migrate frontend bench clean
+.PHONY: demo test install system-deps services migrate frontend api-types bench clean
 
 install: $(STAMP) frontend
 
@@ -22,6 +22,10 @@ frontend:
 		cd frontend && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
 		&& npm run build; \
 	fi
+
+# The browser app's API types from the OpenAPI schema (tests/test_api_types.py fails when they drift).
+api-types: install
+	scripts/generate_api_types.sh
 
 $(STAMP): requirements.txt requirements-dev.txt scripts/install_system_deps.sh
 	scripts/install_system_deps.sh

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from active.acquisition.registry import acquisition_function
 from active.budget_curves import Budget
 from active.redundancy import RedundancyEstimate
 
@@ -49,9 +50,24 @@ def choose_acquisition(
     pool_size: int,
     *,
     flips_make_sense: bool = True,
+    has_labels: bool = True,
     config: PolicyConfig = PolicyConfig(),
 ) -> PolicyChoice:
-    """The acquisition function for this pool and budget, and a sentence telling the manager why, in plain words."""
+    """The acquisition function for this pool and budget, and a sentence telling the manager why, in plain words.
+
+    has_labels : whether any frame is labelled yet; without one, a function that needs a trained model
+        gives way to random
+    """
+    choice = _choice_for_pool(redundancy, budget, pool_size, flips_make_sense, config)
+    if has_labels or not acquisition_function(choice.method).needs_trained_model:
+        return choice
+    reason = f"{choice.reason}. No frame is accepted yet, though, so this first round picks at random"
+    return PolicyChoice("random", reason, choice.redundant, choice.low_budget)
+
+
+def _choice_for_pool(
+    redundancy: RedundancyEstimate, budget: Budget, pool_size: int, flips_make_sense: bool, config: PolicyConfig
+) -> PolicyChoice:
     low = is_low_budget(budget, pool_size, config)
     per_cycle = f"{budget.per_cycle:.0%} of the {pool_size} frames per round"
     look_alike = f"{redundancy.score:.0%} of frames have a near-twin"

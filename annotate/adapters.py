@@ -132,7 +132,7 @@ def local_field_directory(field_model: FieldModel) -> Path:
 
 def load_trained_field(field_model: FieldModel):
     """The :class:`~nerf_labeling.fields.base.RadianceField` of ``field_model``."""
-    from nerf_labeling.fields.registry import load_field
+    from nerf_labeling.fields.saved_field import load_field
 
     return load_field(local_field_directory(field_model))
 

@@ -1,8 +1,9 @@
-"""Reads: what a user may see, in the order the UI lists it."""
-from django.db.models import Count, QuerySet
+"""Reads: what a user may see, in the order the UI lists it; a capture's current field, its frames' labels."""
+from django.db.models import Count, Q, QuerySet
 
 from annotate.errors import NotFoundError, PermissionDeniedError
-from annotate.models import Capture, Frame, Job, Membership, Project, Role
+from annotate.models import Batch, Capture, CaptureStatus, FieldModel, Frame, FrameLabel, Job, Membership, Project, Role
+from annotate.models.captures import ReviewStatus
 
 
 def projects_for(user) -> QuerySet[Project]:
@@ -73,3 +74,54 @@ def frames_of(capture: Capture, *, review_status: str | None = None) -> QuerySet
     if review_status:
         frames = frames.filter(review_status=review_status)
     return frames.order_by("index")
+
+
+def current_field(capture: Capture) -> FieldModel | None:
+    """The newest trained field of ``capture``, which labels are rendered from."""
+    return capture.field_models.exclude(checkpoint="").order_by("-created_at", "-id").first()
+
+
+def read_frame_labels(frame: Frame):
+    """The stored :class:`~nerf_labeling.labels.records.FrameLabels` of ``frame``, or None."""
+    from nerf_labeling.labels.records import FrameLabels  # the label library loads scipy: not in every web request
+
+    row = FrameLabel.objects.filter(frame=frame).first()
+    if row is None:
+        return None
+    with row.data.open("rb") as handle:
+        return FrameLabels.from_bytes(handle.read())
+
+
+def labels_are_stale(frame: Frame) -> bool:
+    """Whether objects or the field changed since ``frame``'s labels were rendered."""
+    row = FrameLabel.objects.filter(frame=frame).first()
+    if row is None:
+        return True
+    current = {str(i): v for i, v in frame.capture.scene_objects.values_list("instance_id", "version")}
+    field_model = current_field(frame.capture)
+    return row.object_versions != current or (field_model is not None and row.field_model_id != field_model.pk)
+
+
+def _ready_frames(project: Project) -> QuerySet[Frame]:
+    return Frame.objects.filter(capture__project=project, capture__status=CaptureStatus.READY)
+
+
+def pool_frames(project: Project) -> QuerySet[Frame]:
+    """The active-learning pool: ``project``'s frames still to review, in capture and sequence order."""
+    return _ready_frames(project).filter(review_status=ReviewStatus.PENDING).order_by("capture_id", "index")
+
+
+def labelled_frames(project: Project) -> QuerySet[Frame]:
+    """``project``'s accepted frames that have rendered labels (what the scoring model learns from), in order."""
+    return (_ready_frames(project).filter(review_status=ReviewStatus.ACCEPTED, labels__isnull=False)
+            .order_by("capture_id", "index"))
+
+
+def tasks_of(user) -> QuerySet[Batch]:
+    """The batches ``user`` is assigned to, in projects they still belong to, newest first, with their counts."""
+    return (
+        Batch.objects.filter(assignees=user, project__memberships__user=user)
+        .select_related("project")
+        .annotate(total=Count("items", distinct=True), done=Count("items", filter=Q(items__done=True), distinct=True))
+        .order_by("-created_at", "-id")
+    )

@@ -31,14 +31,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from active.acquisition import make_acquisition
+from active.acquisition import ACQUISITION_FUNCTIONS, make_acquisition
 from active.budget_curves import Budget, auc_at_budget, miou_at_budget
 from active.models import SegmentationModelConfig
 from active.policy import choose_acquisition
 from active.redundancy import estimate_redundancy
 from active.simulation import SegmentationSet, SimulationConfig, first_round, run_active_learning
 
-METHODS = ("random", "entropy", "equal", "bald", "coreset")
+METHODS = tuple(ACQUISITION_FUNCTIONS)
 CLASS_NAMES = ("background", "ball", "box", "can")  # the classes random_scene gives its shapes
 
 
@@ -115,9 +115,9 @@ def run_seed(pools: dict, budgets: list[tuple[Budget, float]], seed: int, args) 
             choice = choose_acquisition(redundancy, budget, len(pool))
             policy_rows.append((pool_name, str(budget), seed, redundancy.score, choice.method, choice.reason))
             for method in METHODS:
-                options = {"rng": np.random.default_rng([seed, 2])} if method == "random" else {}
+                acquisition = make_acquisition(method, rng=np.random.default_rng([seed, 2]))
                 began = time.perf_counter()
-                curve = run_active_learning(pool, test, make_acquisition(method, **options), start=start, config=config)
+                curve = run_active_learning(pool, test, acquisition, start=start, config=config)
                 rows.append((pool_name, str(budget), method, seed, auc_at_budget(curve.fractions, curve.mious, up_to),
                              miou_at_budget(curve.fractions, curve.mious, up_to), time.perf_counter() - began,
                              adjacent_pick_share(curve.picked, pool.sequence_ids)))

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from active.acquisition import make_acquisition
+from active.acquisition import ACQUISITION_FUNCTIONS, make_acquisition
 from active.budget_curves import Budget, auc_at_budget, miou_at_budget
 from active.models import SegmentationModelConfig
 from active.simulation import SimulationConfig, first_round, run_active_learning
@@ -88,9 +88,8 @@ def run_seed(pools: dict, budget: Budget, seed: int, args) -> list[Run]:
         # Rotating the order by seed spreads drifts of the shared machine's load over the modes.
         for mode in MODES[seed % len(MODES):] + MODES[:seed % len(MODES)]:
             config = mode_config(mode, budget, args)
-            options = {"rng": np.random.default_rng([seed, 2])} if args.acquisition == "random" else {}
-            curve = run_active_learning(pool, test, make_acquisition(args.acquisition, **options), start=start,
-                                        config=config)
+            acquisition = make_acquisition(args.acquisition, rng=np.random.default_rng([seed, 2]))
+            curve = run_active_learning(pool, test, acquisition, start=start, config=config)
             counts = budget.counts(len(pool), args.up_to)
             steps = sum(config.steps_for(int(n), int(counts[0])) for n in counts[1:])
             labelled_sets.append(np.sort(np.concatenate(curve.picked)))
@@ -156,7 +155,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=36)
     parser.add_argument("--budget", default="10-10")
     parser.add_argument("--up-to", type=float, default=0.5)
-    parser.add_argument("--acquisition", default="random", choices=("random", "entropy"))
+    parser.add_argument("--acquisition", default="random", choices=sorted(ACQUISITION_FUNCTIONS))
     parser.add_argument("--initial-steps", type=int, default=40)
     parser.add_argument("--cycle-steps", type=int, default=20)
     args = parser.parse_args()

@@ -27,7 +27,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from bench.bench_labels import CLASS_IDS
-from nerf_labeling.fields.registry import load_field
+from nerf_labeling.fields.saved_field import load_field
 from nerf_labeling.labels import MeshObject, pose_refinement
 from nerf_labeling.labels.pose_refinement import PoseFitRejected, refine_mesh_pose
 from nerf_labeling.meshes import load_mesh

@@ -42,7 +42,7 @@ def main() -> None:
 
     from bench.bench_nerf_training import evaluate, machine_line, split_frames
     from nerf_labeling.fields.base import render_view
-    from nerf_labeling.fields.registry import load_field
+    from nerf_labeling.fields.saved_field import load_field
     from nerf_labeling.synthetic import write_synthetic_capture
     from nerf_labeling.synthetic.presets import random_scene
     from nerf_labeling.training import preset, train_field

@@ -16,7 +16,7 @@ import torch
 
 from bench.bench_nerf_training import OUT, machine_line, split_frames, synthetic_capture
 from nerf_labeling.fields.base import render_view
-from nerf_labeling.fields.registry import load_field
+from nerf_labeling.fields.saved_field import load_field
 
 
 def main() -> None:

@@ -206,7 +206,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("RAYLABEL_NUM_PROXIES", default=0),
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "annotate.api.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "annotate.api.errors.exception_handler",
 }
 # Throttle counts live in this cache: per process by default; with several web processes (gunicorn

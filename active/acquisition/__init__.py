@@ -1,29 +1,26 @@
-"""Acquisition functions: the one place that imports them all, so the registry is complete.
+"""Acquisition functions: which frames a round picks for labelling.
 
-Each function has ``needs`` (which model outputs it reads, see :class:`AcquisitionInputs`) and
-``select(inputs, k) -> SelectionResult``; single-sample scorers also have ``score(inputs) -> (N,)``.
+The registry (:mod:`active.acquisition.registry`) names every function, says in plain words what it picks
+and what it can do, and imports a function's module only when :func:`make_acquisition` needs it, so this
+package loads without torch. Each function has ``needs`` (which model outputs it reads, see
+:class:`AcquisitionInputs`) and ``select(inputs, k) -> SelectionResult``; single-sample scorers also have
+``score(inputs) -> (N,)``.
 """
-from active.acquisition.bald_acquisition import BaldAcquisition, mutual_information_map
-from active.acquisition.base import FrameScorer
-from active.acquisition.coreset_acquisition import CoresetAcquisition
-from active.acquisition.entropy_acquisition import EntropyAcquisition
-from active.acquisition.equal_acquisition import EqualAcquisition, flip_disagreement
 from active.acquisition.inputs import AcquisitionInputs, gather_inputs
-from active.acquisition.random_acquisition import RandomAcquisition
-from active.acquisition.registry import ACQUISITION_FUNCTIONS, make_acquisition, register_acquisition
+from active.acquisition.registry import (
+    ACQUISITION_FUNCTIONS,
+    AcquisitionFunction,
+    acquisition_function,
+    make_acquisition,
+    register_acquisition,
+)
 
 __all__ = [
     "ACQUISITION_FUNCTIONS",
+    "AcquisitionFunction",
     "AcquisitionInputs",
-    "BaldAcquisition",
-    "CoresetAcquisition",
-    "EntropyAcquisition",
-    "EqualAcquisition",
-    "FrameScorer",
-    "RandomAcquisition",
-    "flip_disagreement",
+    "acquisition_function",
     "gather_inputs",
     "make_acquisition",
-    "mutual_information_map",
     "register_acquisition",
 ]

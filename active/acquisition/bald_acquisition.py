@@ -6,7 +6,6 @@ import numpy as np
 from active.acquisition.base import FrameScorer
 from active.acquisition.entropy_maps import pixel_entropy
 from active.acquisition.inputs import AcquisitionInputs
-from active.acquisition.registry import register_acquisition
 from active.checks import check_probabilities
 
 
@@ -23,10 +22,10 @@ def mutual_information_map(mc_probs: np.ndarray) -> np.ndarray:
     return np.maximum(predictive - expected, 0.0)
 
 
-@register_acquisition("bald")
 class BaldAcquisition(FrameScorer):
     """Mean over pixels of the BALD mutual information."""
 
+    name = "bald"
     needs = frozenset({"mc_probs"})
     label = "how much the model's guesses disagree (BALD)"
 

@@ -12,8 +12,9 @@ from active.selection import SelectionResult, rank_reasons, top_k
 class FrameScorer:
     """Scores each candidate frame on its own and picks the ``k`` highest (ties: lowest index).
 
-    Subclasses set ``needs`` and ``label`` and implement :meth:`compute_score`, returning per-pixel
-    scores ``(N, H, W)`` or per-frame scores ``(N,)``; :meth:`score` averages pixels to ``(N,)``.
+    Subclasses set ``name`` (their registry name), ``needs`` and ``label`` (the start of each pick's reason)
+    and implement :meth:`compute_score`, returning per-pixel scores ``(N, H, W)`` or per-frame scores
+    ``(N,)``; :meth:`score` averages pixels to ``(N,)``.
     """
 
     name: ClassVar[str]

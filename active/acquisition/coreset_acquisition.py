@@ -4,18 +4,17 @@ from __future__ import annotations
 import torch
 
 from active.acquisition.inputs import AcquisitionInputs
-from active.acquisition.registry import register_acquisition
 from active.k_center_greedy import k_center_greedy
 from active.selection import SelectionResult
 
 
-@register_acquisition("coreset")
 class CoresetAcquisition:
     """Each pick is the candidate farthest from the labelled frames and the earlier picks.
 
     device : torch device for the distance updates (default CPU)
     """
 
+    name = "coreset"
     needs = frozenset({"features", "labelled_features"})
 
     def __init__(self, device: str | torch.device | None = None) -> None:

@@ -6,13 +6,12 @@ import numpy as np
 from active.acquisition.base import FrameScorer
 from active.acquisition.entropy_maps import frame_entropy_map
 from active.acquisition.inputs import AcquisitionInputs
-from active.acquisition.registry import register_acquisition
 
 
-@register_acquisition("entropy")
 class EntropyAcquisition(FrameScorer):
     """Mean over pixels of ``-sum_c p_c log p_c`` (nats)."""
 
+    name = "entropy"
     needs = frozenset({"probs"})
     label = "how unsure the model is (mean pixel entropy)"
 

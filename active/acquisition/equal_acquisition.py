@@ -10,7 +10,6 @@ import numpy as np
 from active.acquisition.base import FrameScorer
 from active.acquisition.entropy_maps import frame_entropy_map
 from active.acquisition.inputs import AcquisitionInputs
-from active.acquisition.registry import register_acquisition
 from active.checks import check_probabilities, check_same_shape
 
 
@@ -27,13 +26,13 @@ def flip_disagreement(probs: np.ndarray, flipped_probs: np.ndarray) -> np.ndarra
     return np.abs(np.asarray(probs, dtype=np.float64) - unflipped).sum(axis=1)
 
 
-@register_acquisition("equal")
 class EqualAcquisition(FrameScorer):
     """Mean over pixels of ``entropy(p) + weight * |p - flip(f(flip(x)))|_1``.
 
     weight : scale of the disagreement (in [0, 2]) against the entropy (in [0, log C] nats)
     """
 
+    name = "equal"
     needs = frozenset({"probs", "flipped_probs"})
     label = "how unsure the model is, plus its changes on a mirrored image (EquAL)"
 

@@ -5,16 +5,15 @@ import numpy as np
 
 from active.acquisition.base import FrameScorer
 from active.acquisition.inputs import AcquisitionInputs
-from active.acquisition.registry import register_acquisition
 
 
-@register_acquisition("random")
 class RandomAcquisition(FrameScorer):
     """Scores are uniform draws, so the top k are a uniform random subset.
 
     rng : the generator to draw from; or ``seed`` to make one
     """
 
+    name = "random"
     needs = frozenset()
     label = "random draw"
 

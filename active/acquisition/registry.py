@@ -1,30 +1,86 @@
-"""Acquisition functions by name: a plain dict filled by a decorator that refuses duplicate names."""
+"""Acquisition functions by name: what each is called, what it picks in plain words, what it can do, and
+where its code lives.
+
+A leaf: it imports none of the functions (each is imported by :func:`make_acquisition` when a round needs
+it), so the web process lists them and checks a round request without numpy-heavy or torch code.
+Adding a function: its module in this package plus one ``register_acquisition`` line at the end of this file.
+"""
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
-
-ACQUISITION_FUNCTIONS: dict[str, type] = {}
-
-T = TypeVar("T", bound=type)
+import importlib
+from dataclasses import dataclass
+from typing import Any
 
 
-def register_acquisition(name: str) -> Callable[[T], T]:
-    """Class decorator registering an acquisition function under ``name``; a second use of a name raises."""
+@dataclass(frozen=True)
+class AcquisitionFunction:
+    """One registered acquisition function.
 
-    def register(cls: T) -> T:
-        if name in ACQUISITION_FUNCTIONS:
-            raise ValueError(f"acquisition function {name!r} is already registered")
-        cls.name = name
-        ACQUISITION_FUNCTIONS[name] = cls
-        return cls
+    name : registry name (API, job params, ``SelectionResult.method``); the class's ``name`` says the same
+    label : its short name for people ("EquAL")
+    description : what it picks, in plain words
+    implementation : ``"module:Class"``; the class takes its options as keywords and has ``needs`` and
+        ``select(inputs, k) -> SelectionResult``
+    needs_trained_model : its picks mean something only once the scoring model learnt from labelled frames
+    scores_every_frame : the class also has ``score(inputs) -> (N,)``, a score for every candidate
+    draws_random : the class takes the round's ``rng`` (a numpy Generator)
+    """
 
-    return register
+    name: str
+    label: str
+    description: str
+    implementation: str
+    needs_trained_model: bool = False
+    scores_every_frame: bool = True
+    draws_random: bool = False
+
+    def load(self) -> type:
+        """The implementing class (imports its module)."""
+        module, _, attribute = self.implementation.partition(":")
+        return getattr(importlib.import_module(module), attribute)
 
 
-def make_acquisition(name: str, **options: Any):
-    """Instantiate the acquisition function registered as ``name`` with ``options``."""
+#: name -> the function's entry, in the order people see them
+ACQUISITION_FUNCTIONS: dict[str, AcquisitionFunction] = {}
+
+
+def register_acquisition(function: AcquisitionFunction) -> AcquisitionFunction:
+    """Register ``function`` under its name; a second use of a name raises."""
+    if function.name in ACQUISITION_FUNCTIONS:
+        raise ValueError(f"acquisition function {function.name!r} is already registered")
+    ACQUISITION_FUNCTIONS[function.name] = function
+    return function
+
+
+def acquisition_function(name: str) -> AcquisitionFunction:
+    """The entry registered as ``name``; a KeyError naming the known ones otherwise."""
     try:
-        cls = ACQUISITION_FUNCTIONS[name]
+        return ACQUISITION_FUNCTIONS[name]
     except KeyError:
         raise KeyError(f"unknown acquisition function {name!r}; known: {sorted(ACQUISITION_FUNCTIONS)}") from None
-    return cls(**options)
+
+
+def make_acquisition(name: str, *, rng: Any = None, **options: Any):
+    """An instance of the function registered as ``name`` with ``options``; ``rng`` (a numpy Generator)
+    goes to functions that draw at random and is ignored by the others."""
+    function = acquisition_function(name)
+    if function.draws_random and rng is not None:
+        options["rng"] = rng
+    return function.load()(**options)
+
+
+register_acquisition(AcquisitionFunction(
+    "random", "Random", "frames drawn at random",
+    "active.acquisition.random_acquisition:RandomAcquisition", draws_random=True))
+register_acquisition(AcquisitionFunction(
+    "entropy", "Entropy", "frames the model is least sure about",
+    "active.acquisition.entropy_acquisition:EntropyAcquisition", needs_trained_model=True))
+register_acquisition(AcquisitionFunction(
+    "equal", "EquAL", "frames the model is unsure about, or where it changes its answer on a mirrored image",
+    "active.acquisition.equal_acquisition:EqualAcquisition", needs_trained_model=True))
+register_acquisition(AcquisitionFunction(
+    "bald", "BALD", "frames where the model's guesses disagree",
+    "active.acquisition.bald_acquisition:BaldAcquisition", needs_trained_model=True))
+register_acquisition(AcquisitionFunction(
+    "coreset", "Coreset", "frames that cover the whole scene",
+    "active.acquisition.coreset_acquisition:CoresetAcquisition", scores_every_frame=False))

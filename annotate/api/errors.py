@@ -3,6 +3,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import JsonResponse
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -51,3 +52,10 @@ def _first_message(detail) -> str:
     if isinstance(detail, list) and detail:
         return _first_message(detail[0])
     return str(detail)
+
+
+def unknown_endpoint(request):
+    """A URL under /api/ that names no endpoint (a path id that is not a number, say): the error body, not a page."""
+    return JsonResponse(
+        {"error": f"No API endpoint at {request.path}; /api/schema/ lists them."}, status=status.HTTP_404_NOT_FOUND
+    )

@@ -1,12 +1,13 @@
 """REST endpoints for active-learning rounds, review, batches and the next-frame queue, and exports."""
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate import selectors
-from annotate.api.pagination import paginate
+from annotate.api import serializers as s
+from annotate.api.pagination import ListView, paginate
 from annotate.api.serializers import (
     INTEGER_MAX, FrameSerializer, JobSerializer, PaginationQuerySerializer, count_field, id_field,
 )
@@ -52,6 +53,10 @@ class ExportOptionsSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class CocoCheckUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A COCO instance file (JSON) whose masks are the 2D references.")
+
+
 class ExportRequestSerializer(serializers.Serializer):
     format = serializers.CharField()
     frames = serializers.CharField(required=False, default="all")
@@ -69,14 +74,6 @@ class FrameReviewView(APIView):
         return Response(FrameSerializer(frame).data)
 
 
-def _batch_payload(batch: Batch) -> dict:
-    return {
-        "id": batch.pk, "name": batch.name, "al_round": batch.al_round_id, "created_at": batch.created_at,
-        "assignees": [u.username for u in batch.assignees.all()],
-        "progress": review_services.batch_progress(batch),
-    }
-
-
 def _batch_for(user, batch_id: int, *, manager: bool = False) -> Batch:
     batch = Batch.objects.select_related("project").filter(pk=batch_id).first()
     if batch is None:
@@ -85,13 +82,13 @@ def _batch_for(user, batch_id: int, *, manager: bool = False) -> Batch:
     return batch
 
 
-class BatchListView(APIView):
-    @extend_schema(responses=inline_serializer("Batch", {"id": serializers.IntegerField()}, many=True))
+class BatchListView(ListView):
+    @extend_schema(parameters=[PaginationQuerySerializer], responses=s.BatchSerializer(many=True))
     def get(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id)
-        return Response([_batch_payload(b) for b in project.batches.prefetch_related("assignees")])
+        return paginate(request, project.batches.prefetch_related("assignees"), s.BatchSerializer)
 
-    @extend_schema(request=BatchCreateSerializer, responses={201: inline_serializer("BatchOut", {"id": serializers.IntegerField()}), 409: None})
+    @extend_schema(request=BatchCreateSerializer, responses={201: s.BatchSerializer})
     def post(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id, manager=True)
         body = BatchCreateSerializer(data=request.data)
@@ -106,26 +103,13 @@ class BatchListView(APIView):
             project=project, user=request.user, name=data["name"], frame_ids=data.get("frames"),
             al_round=al_round, size=data.get("size"), assignees=data["assignees"],
         )
-        return Response(_batch_payload(batch), status=status.HTTP_201_CREATED)
+        return Response(s.BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
 
 class BatchDetailView(APIView):
-    @extend_schema(responses=inline_serializer("BatchDetail", {"id": serializers.IntegerField()}))
+    @extend_schema(responses=s.BatchDetailSerializer)
     def get(self, request, batch_id: int):
-        batch = _batch_for(request.user, batch_id)
-        items = batch.items.select_related("frame__capture", "locked_by")
-        return Response({
-            **_batch_payload(batch),
-            "frames": [
-                {"frame": item.frame_id, "index": item.frame.index, "capture": item.frame.capture_id,
-                 "capture_name": item.frame.capture.name,
-                 "position": item.position, "reason": item.reason, "done": item.done,
-                 "review_status": item.frame.review_status,
-                 "locked_by": item.locked_by.username if item.locked_by_id else None,
-                 "thumbnail_url": f"/api/frames/{item.frame_id}/thumbnail/"}
-                for item in items
-            ],
-        })
+        return Response(s.BatchDetailSerializer(_batch_for(request.user, batch_id)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, batch_id: int):
@@ -135,37 +119,33 @@ class BatchDetailView(APIView):
 
 
 class BatchAssignView(APIView):
-    @extend_schema(request=AssignSerializer, responses=inline_serializer("BatchAssigned", {"id": serializers.IntegerField()}))
+    @extend_schema(request=AssignSerializer, responses=s.BatchSerializer)
     def post(self, request, batch_id: int):
         batch = _batch_for(request.user, batch_id, manager=True)
         body = AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         review_services.assign_batch(batch=batch, assignees=body.validated_data["assignees"])
-        return Response(_batch_payload(batch))
+        return Response(s.BatchSerializer(batch).data)
 
 
 class BatchNextFrameView(APIView):
-    @extend_schema(request=None, responses={200: FrameSerializer, 204: None})
+    @extend_schema(request=None, responses={200: s.NextFrameSerializer, 204: None})
     def post(self, request, batch_id: int):
         batch = _batch_for(request.user, batch_id)
         item = review_services.next_frame(batch=batch, user=request.user)
         if item is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response({**FrameSerializer(item.frame).data, "batch_reason": item.reason})
+        return Response(s.NextFrameSerializer(item.frame, context={"batch_reason": item.reason}).data)
 
 
 class ExportFormatsView(APIView):
-    @extend_schema(responses=inline_serializer("ExportFormats", {
-        "formats": inline_serializer(
-            "ExportFormat", {"name": serializers.CharField(), "description": serializers.CharField()}, many=True),
-        "frame_selections": serializers.CharField(),
-    }))
+    @extend_schema(responses=s.ExportFormatsSerializer)
     def get(self, request):
-        return Response({"formats": export_services.export_format_list(),
-                         "frame_selections": export_services.FRAME_SELECTIONS})
+        return Response(s.ExportFormatsSerializer({"formats": export_services.export_format_list(),
+                                                   "frame_selections": export_services.FRAME_SELECTIONS}).data)
 
 
-class ExportListView(APIView):
+class ExportListView(ListView):
     @extend_schema(parameters=[PaginationQuerySerializer], responses=JobSerializer(many=True))
     def get(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id)
@@ -185,21 +165,21 @@ class ExportListView(APIView):
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
-
 class RoundRequestSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(list(al_services.METHODS), default="auto")
+    method = serializers.CharField(
+        default=al_services.AUTO, max_length=64,
+        help_text="auto, or an acquisition function's name (GET /api/acquisition-functions/).")
     batch_size = serializers.IntegerField(min_value=1, max_value=INTEGER_MAX, default=10)
     from_scratch = serializers.BooleanField(default=False)
     seed = serializers.IntegerField(min_value=0, max_value=2**32 - 1, default=0)
     train_steps = serializers.IntegerField(min_value=1, max_value=10000, default=al_services.TRAIN_STEPS)
 
 
-class RoundListView(APIView):
-    @extend_schema(responses=inline_serializer("Round", {"id": serializers.IntegerField()}, many=True))
+class RoundListView(ListView):
+    @extend_schema(parameters=[PaginationQuerySerializer], responses=s.RoundSerializer(many=True))
     def get(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id)
-        rounds = project.al_rounds.select_related("scoring_model")
-        return Response([al_services.round_payload(r, limit=0) for r in rounds])
+        return paginate(request, project.al_rounds.select_related("scoring_model"), s.RoundSerializer)
 
     @extend_schema(request=RoundRequestSerializer, responses={202: JobSerializer})
     def post(self, request, project_id: int):
@@ -211,26 +191,23 @@ class RoundListView(APIView):
 
 
 class RoundDetailView(APIView):
-    @extend_schema(responses=inline_serializer("RoundDetail", {"id": serializers.IntegerField()}))
+    @extend_schema(responses=s.RoundSerializer)
     def get(self, request, round_id: int):
         al_round = ActiveLearningRound.objects.select_related("scoring_model").filter(pk=round_id).first()
         if al_round is None:
             raise NotFoundError(f"Round {round_id} not found.")
         selectors.project_for(request.user, al_round.project_id)
-        return Response(al_services.round_payload(al_round))
+        return Response(s.RoundSerializer(al_round).data)
 
 
 class CocoCheckView(APIView):
     parser_classes = [MultiPartParser]
     upload_limit_setting = "RAYLABEL_MAX_REFERENCE_BYTES"  # enforced while the body streams (annotate/uploads.py)
 
-    @extend_schema(
-        request=inline_serializer("CocoCheckUpload", {"file": serializers.FileField()}),
-        responses=inline_serializer("CocoCheck", {"frames": serializers.ListField(child=serializers.DictField())}),
-    )
+    @extend_schema(request=CocoCheckUploadSerializer, responses=s.CocoCheckSerializer)
     def post(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id)
         upload = request.FILES.get("file")
         if upload is None:
             raise UserFacingError("Attach a COCO instance file as 'file'.")
-        return Response(reference_services.check_against_coco(project=project, data=upload.read()))
+        return Response(s.CocoCheckSerializer(reference_services.check_against_coco(project=project, data=upload.read())).data)

@@ -1,31 +1,22 @@
 """REST endpoints for the reconstructed scene: training, fields and previews, objects, labels, overlays."""
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate import selectors
+from annotate.api import serializers as s
 from annotate.api.serializers import INTEGER_MAX, JobSerializer, ObjectDeleteQuerySerializer, id_field, validated_query
 from annotate.api.files import file_response
+from annotate.api.pagination import ListView, paginate
 from annotate.errors import NotFoundError, UserFacingError
 from annotate.models import FieldModel, SceneObject
 from annotate.overlays import OVERLAY_LAYERS, class_color, confidence_overlay, depth_overlay, instance_overlay, png_bytes
 from annotate.services import labels as label_services
 from annotate.services import scene_objects as object_services
 from annotate.services import training as training_services
-
-ObjectSchema = inline_serializer("SceneObject", {
-    "id": serializers.IntegerField(), "instance_id": serializers.IntegerField(),
-    "kind": serializers.ChoiceField(["box", "mesh"]), "label_class": serializers.IntegerField(),
-    "class_name": serializers.CharField(), "center": serializers.ListField(child=serializers.FloatField()),
-    "size": serializers.ListField(child=serializers.FloatField()),
-    "rotation": serializers.ListField(child=serializers.ListField(child=serializers.FloatField())),
-    "mesh_url": serializers.CharField(allow_null=True), "fit": serializers.DictField(),
-    "version": serializers.IntegerField(),
-})
-
 
 class ObjectWriteSerializer(serializers.Serializer):
     label_class = id_field(required=False)
@@ -65,9 +56,10 @@ class RenderRequestSerializer(serializers.Serializer):
 
 
 class NerfBackendsView(APIView):
-    @extend_schema(responses=inline_serializer("NerfBackends", {"presets": serializers.DictField()}))
+    @extend_schema(responses=s.NerfBackendsSerializer)
     def get(self, request):
-        return Response({"default": training_services.DEFAULT_PRESET, "presets": training_services.PRESET_CATALOG})
+        return Response(s.NerfBackendsSerializer(
+            {"default": training_services.DEFAULT_PRESET, "presets": training_services.PRESET_CATALOG}).data)
 
 
 class TrainView(APIView):
@@ -80,23 +72,11 @@ class TrainView(APIView):
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _field_payload(field_model: FieldModel) -> dict:
-    return {
-        "id": field_model.pk, "backend": field_model.backend, "preset": field_model.preset,
-        "metrics": field_model.metrics, "quality": field_model.quality, "verdict": field_model.verdict,
-        "created_at": field_model.created_at, "job": field_model.job_id,
-        "preview_url": f"/api/fields/{field_model.pk}/preview/",
-        "cameras_url": f"/api/fields/{field_model.pk}/cameras/",
-    }
-
-
-class FieldListView(APIView):
-    @extend_schema(responses=inline_serializer("Field", {
-        "id": serializers.IntegerField(), "verdict": serializers.CharField(), "quality": serializers.DictField()},
-        many=True))
+class FieldListView(ListView):
+    @extend_schema(parameters=[s.PaginationQuerySerializer], responses=s.FieldModelSerializer(many=True))
     def get(self, request, capture_id: int):
         capture = selectors.capture_for(request.user, capture_id)
-        return Response([_field_payload(f) for f in capture.field_models.exclude(checkpoint="")])
+        return paginate(request, capture.field_models.exclude(checkpoint=""), s.FieldModelSerializer)
 
 
 def _field_for(user, field_id: int) -> FieldModel:
@@ -127,14 +107,14 @@ def _object_for(user, object_id: int) -> SceneObject:
     return obj
 
 
-class ObjectListView(APIView):
-    @extend_schema(responses=ObjectSchema)
+class ObjectListView(ListView):
+    @extend_schema(parameters=[s.PaginationQuerySerializer], responses=s.SceneObjectSerializer(many=True))
     def get(self, request, capture_id: int):
         capture = selectors.capture_for(request.user, capture_id)
         rows = capture.scene_objects.select_related("label_class", "updated_by")
-        return Response([object_services.object_payload(row) for row in rows])
+        return paginate(request, rows, s.SceneObjectSerializer)
 
-    @extend_schema(request=ObjectWriteSerializer, responses={201: ObjectSchema})
+    @extend_schema(request=ObjectWriteSerializer, responses={201: s.SceneObjectSerializer})
     def post(self, request, capture_id: int):
         capture = selectors.capture_for(request.user, capture_id)
         body = ObjectWriteSerializer(data=request.data)
@@ -147,15 +127,15 @@ class ObjectListView(APIView):
             capture=capture, user=request.user, label_class=data["label_class"], center=data["center"],
             size=data["size"], rotation=data.get("rotation"),
         )
-        return Response(object_services.object_payload(obj), status=status.HTTP_201_CREATED)
+        return Response(s.SceneObjectSerializer(obj).data, status=status.HTTP_201_CREATED)
 
 
 class ObjectDetailView(APIView):
-    @extend_schema(responses=ObjectSchema)
+    @extend_schema(responses=s.SceneObjectSerializer)
     def get(self, request, object_id: int):
-        return Response(object_services.object_payload(_object_for(request.user, object_id)))
+        return Response(s.SceneObjectSerializer(_object_for(request.user, object_id)).data)
 
-    @extend_schema(request=ObjectWriteSerializer, responses=ObjectSchema)
+    @extend_schema(request=ObjectWriteSerializer, responses=s.SceneObjectSerializer)
     def patch(self, request, object_id: int):
         obj = _object_for(request.user, object_id)
         body = ObjectWriteSerializer(data=request.data, partial=True)
@@ -163,7 +143,7 @@ class ObjectDetailView(APIView):
         changes = dict(body.validated_data)
         version = changes.pop("version", None)
         obj = object_services.update_object(obj=obj, user=request.user, version=version, **changes)
-        return Response(object_services.object_payload(obj))
+        return Response(s.SceneObjectSerializer(obj).data)
 
     @extend_schema(parameters=[ObjectDeleteQuerySerializer], responses={204: None})
     def delete(self, request, object_id: int):
@@ -184,7 +164,7 @@ class ObjectMeshView(APIView):
             raise NotFoundError(f"Object {obj.instance_id} has no mesh.")
         return file_response(obj.mesh_file)
 
-    @extend_schema(request=MeshUploadSerializer, responses=ObjectSchema)
+    @extend_schema(request=MeshUploadSerializer, responses=s.SceneObjectSerializer)
     def post(self, request, object_id: int):
         obj = _object_for(request.user, object_id)
         if "file" not in request.FILES:
@@ -194,7 +174,7 @@ class ObjectMeshView(APIView):
         obj = object_services.attach_mesh(
             obj=obj, user=request.user, version=body.validated_data["version"], upload=body.validated_data["file"]
         )
-        return Response(object_services.object_payload(obj))
+        return Response(s.SceneObjectSerializer(obj).data)
 
 
 class ObjectRefineView(APIView):
@@ -215,19 +195,14 @@ class RenderLabelsView(APIView):
 
 
 class FrameLabelsView(APIView):
-    @extend_schema(responses=inline_serializer("FrameLabels", {
-        "objects": serializers.ListField(child=serializers.DictField()), "stale": serializers.BooleanField(),
-        "field_verdict": serializers.CharField()}))
+    @extend_schema(responses=s.FrameLabelsSerializer)
     def get(self, request, frame_id: int):
         frame = selectors.frame_for(request.user, frame_id)
         row = getattr(frame, "labels", None)
         if row is None:
             raise NotFoundError(f"Frame {frame.index} has no rendered labels yet: render the capture's labels.")
-        return Response({
-            "frame": frame.pk, "objects": row.objects_summary, "rendered_at": row.rendered_at,
-            "field_model": row.field_model_id, "field_verdict": row.field_verdict,
-            "stale": label_services.labels_are_stale(frame),
-        })
+        stale = selectors.labels_are_stale(frame)
+        return Response(s.FrameLabelsSerializer(row, context={"stale": stale}).data)
 
 
 class FrameOverlayView(APIView):
@@ -236,7 +211,7 @@ class FrameOverlayView(APIView):
         frame = selectors.frame_for(request.user, frame_id)
         if layer not in OVERLAY_LAYERS:
             raise NotFoundError(f"Unknown overlay {layer!r}; choose one of {', '.join(OVERLAY_LAYERS)}.")
-        labels = label_services.read_frame_labels(frame)
+        labels = selectors.read_frame_labels(frame)
         if labels is None:
             raise NotFoundError(f"Frame {frame.index} has no rendered labels yet.")
         if layer == "instance":

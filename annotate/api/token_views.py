@@ -6,12 +6,15 @@ tokens that expire (an expired token is replaced by a new one here).
 """
 from collections.abc import Mapping
 
+from drf_spectacular.utils import extend_schema
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from annotate.api.authentication import current_token_for
+from annotate.api.serializers import TokenSerializer
 from annotate.login_lockout import LoginLockedOut, lockout_message
 
 
@@ -21,6 +24,7 @@ class ObtainTokenView(ObtainAuthToken):
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "auth-token"
 
+    @extend_schema(request=AuthTokenSerializer, responses=TokenSerializer)
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
@@ -29,4 +33,4 @@ class ObtainTokenView(ObtainAuthToken):
                 credentials = request.data if isinstance(request.data, Mapping) else {}
                 raise LoginLockedOut(lockout_message(request, {"username": credentials.get("username")}))
             raise ValidationError(serializer.errors)
-        return Response({"token": current_token_for(serializer.validated_data["user"]).key})
+        return Response(TokenSerializer({"token": current_token_for(serializer.validated_data["user"]).key}).data)

@@ -1,12 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from annotate.api import field_import_views, queue_views, scene_views, token_views, views
+from annotate.api import acquisition_views, errors, field_import_views, queue_views, scene_views, task_views, token_views, views
 
 app_name = "api"
 
 urlpatterns = [
     path("auth/token/", token_views.ObtainTokenView.as_view(), name="token"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/tasks/", task_views.MyTasksView.as_view(), name="my-tasks"),
     path("projects/", views.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:project_id>/", views.ProjectDetailView.as_view(), name="project-detail"),
     path("projects/<int:project_id>/members/", views.MemberListView.as_view(), name="member-list"),
@@ -50,6 +51,7 @@ urlpatterns = [
     path("batches/<int:batch_id>/assign/", queue_views.BatchAssignView.as_view(), name="batch-assign"),
     path("batches/<int:batch_id>/next/", queue_views.BatchNextFrameView.as_view(), name="batch-next"),
     path("projects/<int:project_id>/al-rounds/", queue_views.RoundListView.as_view(), name="round-list"),
+    path("acquisition-functions/", acquisition_views.AcquisitionFunctionsView.as_view(), name="acquisition-functions"),
     path("al-rounds/<int:round_id>/", queue_views.RoundDetailView.as_view(), name="round-detail"),
     path("export-formats/", queue_views.ExportFormatsView.as_view(), name="export-formats"),
     path("projects/<int:project_id>/exports/", queue_views.ExportListView.as_view(), name="export-list"),
@@ -59,4 +61,6 @@ urlpatterns = [
         scene_views.FrameOverlayView.as_view(),
         name="frame-overlay",
     ),
+    # Last: any other URL ending in a slash (one without is redirected to it first) is a JSON 404.
+    re_path(r"^.*/$", errors.unknown_endpoint, name="unknown-endpoint"),
 ]

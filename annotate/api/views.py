@@ -4,8 +4,8 @@ Views parse the request, ask ``selectors`` (reads, with permission checks) and `
 and shape the response; nothing else. Long work answers 202 with the job; the same job again, 409.
 """
 from django.db.models import Count, Prefetch
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 from annotate import selectors
 from annotate.api import serializers as s
 from annotate.api.files import file_response
-from annotate.api.pagination import paginate
-from annotate.errors import NotFoundError, UserFacingError
+from annotate.api.pagination import ListView, paginate
+from annotate.errors import NotFoundError
 from annotate.models import Membership, Review
 from annotate.services import captures as capture_services
 from annotate.services import exports as export_services
@@ -27,18 +27,13 @@ def _roles(user) -> dict[int, str]:
 
 
 class MeView(APIView):
-    @extend_schema(
-        responses=inline_serializer(
-            "Me", {"id": serializers.IntegerField(), "username": serializers.CharField(),
-                   "projects": serializers.DictField(child=serializers.CharField())}
-        )
-    )
+    @extend_schema(responses=s.MeSerializer)
     def get(self, request):
         user = request.user
-        return Response({"id": user.pk, "username": user.username, "projects": _roles(user)})
+        return Response(s.MeSerializer({"id": user.pk, "username": user.username, "projects": _roles(user)}).data)
 
 
-class ProjectListView(APIView):
+class ProjectListView(ListView):
     @extend_schema(parameters=[s.PaginationQuerySerializer], responses=s.ProjectSerializer(many=True))
     def get(self, request):
         projects = selectors.projects_for(request.user)
@@ -60,12 +55,12 @@ class ProjectDetailView(APIView):
         return Response(s.ProjectSerializer(project, context={"roles": _roles(request.user)}).data)
 
 
-class MemberListView(APIView):
-    @extend_schema(responses=s.MembershipSerializer(many=True))
+class MemberListView(ListView):
+    @extend_schema(parameters=[s.PaginationQuerySerializer], responses=s.MembershipSerializer(many=True))
     def get(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id)
         members = project.memberships.select_related("user").order_by("user__username")
-        return Response(s.MembershipSerializer(members, many=True).data)
+        return paginate(request, members, s.MembershipSerializer)
 
     @extend_schema(request=s.MembershipSerializer, responses={201: s.MembershipSerializer})
     def post(self, request, project_id: int):
@@ -87,11 +82,11 @@ class MemberDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LabelClassListView(APIView):
-    @extend_schema(responses=s.LabelClassSerializer(many=True))
+class LabelClassListView(ListView):
+    @extend_schema(parameters=[s.PaginationQuerySerializer], responses=s.LabelClassSerializer(many=True))
     def get(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id)
-        return Response(s.LabelClassSerializer(project.label_classes.all(), many=True).data)
+        return paginate(request, project.label_classes.all(), s.LabelClassSerializer)
 
     @extend_schema(request=s.LabelClassSerializer, responses={201: s.LabelClassSerializer})
     def post(self, request, project_id: int):
@@ -114,7 +109,7 @@ class LabelClassDetailView(APIView):
         label_class = project_services.update_label_class(label_class=label_class, **body.validated_data)
         return Response(s.LabelClassSerializer(label_class).data)
 
-    @extend_schema(responses={204: None, 409: None})
+    @extend_schema(responses={204: None})
     def delete(self, request, project_id: int, class_pk: int):
         project = selectors.project_for(request.user, project_id, manager=True)
         label_class = project.label_classes.filter(pk=class_pk).first()
@@ -124,7 +119,7 @@ class LabelClassDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CaptureListView(APIView):
+class CaptureListView(ListView):
     parser_classes = [MultiPartParser, FormParser]
     upload_limit_setting = "RAYLABEL_MAX_UPLOAD_BYTES"  # enforced while the body streams (annotate/uploads.py)
 
@@ -136,8 +131,7 @@ class CaptureListView(APIView):
 
     @extend_schema(
         request=s.CaptureUploadSerializer,
-        responses={202: inline_serializer("CaptureUpload", {
-            "capture": s.CaptureSerializer(), "job": s.JobSerializer()})},
+        responses={202: s.CaptureUploadResponseSerializer},
     )
     def post(self, request, project_id: int):
         project = selectors.project_for(request.user, project_id)
@@ -148,8 +142,7 @@ class CaptureListView(APIView):
             archive=body.validated_data["file"],
         )
         return Response(
-            {"capture": s.CaptureSerializer(capture).data, "job": s.JobSerializer(job).data},
-            status=status.HTTP_202_ACCEPTED,
+            s.CaptureUploadResponseSerializer({"capture": capture, "job": job}).data, status=status.HTTP_202_ACCEPTED
         )
 
 
@@ -175,7 +168,7 @@ class CaptureIngestView(APIView):
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
-class FrameListView(APIView):
+class FrameListView(ListView):
     @extend_schema(
         parameters=[s.FrameListQuerySerializer, s.PaginationQuerySerializer], responses=s.FrameSerializer(many=True)
     )
@@ -210,7 +203,7 @@ class FrameThumbnailView(APIView):
         return file_response(selectors.frame_for(request.user, frame_id).thumbnail)
 
 
-class JobListView(APIView):
+class JobListView(ListView):
     @extend_schema(
         parameters=[s.JobListQuerySerializer, s.PaginationQuerySerializer], responses=s.JobSerializer(many=True)
     )

@@ -13,13 +13,15 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image
 
+from active.acquisition.registry import ACQUISITION_FUNCTIONS, acquisition_function
 from annotate.adapters import frame_image
 from annotate.errors import UserFacingError
 from annotate.models import ActiveLearningRound, Frame, FrameScore, Job, JobKind, Project, ScoringModel
-from annotate.models.captures import CaptureStatus, ReviewStatus
+from annotate.selectors import labelled_frames, pool_frames, read_frame_labels
 from annotate.services.jobs import JobReporter, start_job
 
-METHODS = ("auto", "random", "entropy", "equal", "bald", "coreset")
+#: The method that lets the policy (active.policy) choose from the pool's redundancy and the budget.
+AUTO = "auto"
 #: Frames are scored at this size (width, height): small enough for a CPU, large enough for objects.
 MODEL_IMAGE_SIZE = (64, 48)
 TRAIN_STEPS = 150
@@ -30,39 +32,35 @@ def start_round(
     *, project: Project, user, method: str = "auto", batch_size: int = 10, from_scratch: bool = False, seed: int = 0,
     train_steps: int = TRAIN_STEPS,
 ) -> Job:
-    from annotate.tasks import active_learning_round_task
-
-    if method not in METHODS:
-        raise UserFacingError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
+    methods = [entry["name"] for entry in round_methods()]
+    if method not in methods:
+        raise UserFacingError(f"Unknown method {method!r}; choose one of {', '.join(methods)}.")
     if batch_size < 1 or train_steps < 1:
         raise UserFacingError("batch_size and train_steps must be at least 1.")
-    pool = _pool(project)
+    pool = pool_frames(project)
     if not pool.exists():
         raise UserFacingError("No unreviewed frames to rank: ingest a capture, or all frames are reviewed.")
-    if method in ("entropy", "equal", "bald") and not _labelled(project).exists():
+    if method != AUTO and acquisition_function(method).needs_trained_model and not labelled_frames(project).exists():
+        untrained = [name for name, entry in ACQUISITION_FUNCTIONS.items() if not entry.needs_trained_model]
         raise UserFacingError(
             f"{method} needs a scoring model trained on accepted frames with labels; accept some frames "
-            "first, or use random, coreset or auto for the first round."
+            f"first, or use {', '.join(untrained)} or {AUTO} for the first round."
         )
     with transaction.atomic():
         return start_job(
             kind=JobKind.AL_ROUND, target=f"project:{project.pk}", project=project, user=user,
             params={"method": method, "batch_size": batch_size, "from_scratch": from_scratch, "seed": seed,
                     "train_steps": train_steps},
-            task=active_learning_round_task,
+            work=JobKind.AL_ROUND,
         )
 
 
-def _frames(project: Project):
-    return Frame.objects.filter(capture__project=project, capture__status=CaptureStatus.READY)
-
-
-def _pool(project: Project):
-    return _frames(project).filter(review_status=ReviewStatus.PENDING).order_by("capture_id", "index")
-
-
-def _labelled(project: Project):
-    return _frames(project).filter(review_status=ReviewStatus.ACCEPTED, labels__isnull=False).order_by("capture_id", "index")
+def round_methods() -> list[dict]:
+    """What a round may use, for people to choose from: auto, then every registered acquisition function."""
+    policy = {"name": AUTO, "label": AUTO, "needs_trained_model": False,
+              "description": "chosen for how alike the frames are and how many get labelled"}
+    return [policy, *({"name": entry.name, "label": entry.label, "description": entry.description,
+                       "needs_trained_model": entry.needs_trained_model} for entry in ACQUISITION_FUNCTIONS.values())]
 
 
 def _small_image(frame: Frame) -> np.ndarray:
@@ -70,8 +68,6 @@ def _small_image(frame: Frame) -> np.ndarray:
 
 
 def _small_mask(frame: Frame) -> np.ndarray:
-    from annotate.services.labels import read_frame_labels
-
     mask = read_frame_labels(frame).category_mask
     return np.asarray(Image.fromarray(mask.astype(np.int32)).resize(MODEL_IMAGE_SIZE, Image.NEAREST)).astype(np.int64)
 
@@ -84,7 +80,7 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
 
     project, params = job.project, job.params
     rng = np.random.default_rng(params["seed"])
-    pool, labelled = list(_pool(project)), list(_labelled(project))
+    pool, labelled = list(pool_frames(project)), list(labelled_frames(project))
     if not pool:
         raise UserFacingError("No unreviewed frames to rank.")
     batch_size = min(int(params["batch_size"]), len(pool))
@@ -107,25 +103,23 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
         features, rng, sequence_ids=np.array([f.capture_id for f in pool]), positions=np.array([f.index for f in pool])
     )
     method, reason = params["method"], ""
-    if method == "auto":
+    if method == AUTO:
         labelled_share = max(len(labelled) / (len(pool) + len(labelled)), 1e-6)
-        choice = choose_acquisition(redundancy, Budget(min(labelled_share, 1.0), batch_size / len(pool)), len(pool))
+        choice = choose_acquisition(redundancy, Budget(min(labelled_share, 1.0), batch_size / len(pool)), len(pool),
+                                    has_labels=bool(labelled))
         method, reason = choice.method, choice.reason
-        if method in ("entropy", "equal", "bald") and not labelled:
-            method = "random"
-            reason += ". No frame is accepted yet, though, so this first round picks at random"
     else:
         reason = f"A manager chose {method} for this round"
 
     reporter.progress(0.6, f"Scoring {len(pool)} frames with {method}", force=True)
-    acquisition = make_acquisition(method, rng=rng) if method == "random" else make_acquisition(method)
+    acquisition = make_acquisition(method, rng=rng)
     needs = acquisition.needs if labelled else acquisition.needs - {"labelled_features"}
     inputs = gather_inputs(
         model, pool_images, needs, labelled_images=labelled_images, mc_passes=MC_PASSES,
         on_progress=lambda done: reporter.progress(0.6 + 0.25 * done, f"Scoring {len(pool)} frames with {method}"),
     )
     selection = acquisition.select(inputs, batch_size)
-    all_scores = acquisition.score(inputs) if hasattr(acquisition, "score") else None
+    all_scores = acquisition.score(inputs) if acquisition_function(method).scores_every_frame else None
     reporter.progress(0.9, "Saving the ranking", force=True)
     al_round = _save_round(job, reporter, project, params, method, reason, redundancy, model_row, quality, pool,
                            selection, all_scores)

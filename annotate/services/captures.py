@@ -20,10 +20,24 @@ from django.db import transaction
 from PIL import Image
 
 from annotate.errors import ConflictError, ServiceUnavailableError, UserFacingError
-from annotate.models import Capture, CaptureStatus, Frame, Job, JobKind, Project
+from annotate.models import (
+    BatchFrame,
+    Capture,
+    CaptureStatus,
+    FieldModel,
+    Frame,
+    FrameLabel,
+    FrameRender,
+    Job,
+    JobKind,
+    Project,
+    Review,
+)
 from annotate.scratch import scratch_dir, sweep_stale_scratch
 from annotate.services.jobs import JobReporter, start_job
+from annotate.services.sfm_ingest import place_video, read_or_place_poses
 from annotate.uploads import too_large
+from nerf_labeling.capture.video import VIDEO_SUFFIXES
 
 #: Pillow's format name -> the suffix a frame image of that format is stored (and served) under
 IMAGE_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp", "TIFF": ".tif"}
@@ -35,16 +49,17 @@ def create_capture(*, project: Project, user, name: str, archive: File) -> tuple
     Raises :class:`UserFacingError` for an oversize upload or a file that is not a zip archive;
     then nothing is stored.
     """
-    from annotate.tasks import ingest_capture_task
-
     size = archive.size
     if size > settings.RAYLABEL_MAX_UPLOAD_BYTES:
         raise too_large("RAYLABEL_MAX_UPLOAD_BYTES", size)
     archive.seek(0)
-    if size == 0 or not zipfile.is_zipfile(archive):
+    suffix = Path(archive.name or "").suffix.lower()
+    is_video = suffix in VIDEO_SUFFIXES
+    if size == 0 or not (is_video or zipfile.is_zipfile(archive)):
         raise UserFacingError(
             f"{Path(archive.name or 'The upload').name} is not a zip archive. Upload a .zip holding "
-            "transforms.json (or a COLMAP model) and the images."
+            "transforms.json (or a COLMAP model) and the images, a .zip of photos alone, or a video "
+            f"({', '.join(VIDEO_SUFFIXES)})."
         )
     archive.seek(0)
     name = (name or Path(archive.name or "capture").stem).strip()[:200] or "capture"
@@ -52,7 +67,7 @@ def create_capture(*, project: Project, user, name: str, archive: File) -> tuple
     try:
         with transaction.atomic():
             capture = Capture.objects.create(project=project, name=name, created_by=user)
-            capture.archive.save(f"capture-{capture.pk}.zip", archive, save=True)
+            capture.archive.save(f"capture-{capture.pk}{suffix if is_video else '.zip'}", archive, save=True)
             stored_name = capture.archive.name
             job = start_job(
                 kind=JobKind.INGEST,
@@ -60,7 +75,7 @@ def create_capture(*, project: Project, user, name: str, archive: File) -> tuple
                 project=project,
                 user=user,
                 params={"capture_id": capture.pk},
-                task=ingest_capture_task,
+                work=JobKind.INGEST,
             )
     except ServiceUnavailableError as error:
         # The capture and its archive are committed; only the queue is down. Keep the upload so the
@@ -82,8 +97,6 @@ def restart_ingest(*, capture: Capture, user) -> Job:
     and renders. So a ready capture, or one whose frames hold review work, is refused with a 409:
     nothing reviewed may be lost as a side effect of a retry.
     """
-    from annotate.tasks import ingest_capture_task
-
     if (reason := _reingest_refusal(capture)) is not None:
         raise ConflictError(reason)
     with transaction.atomic():
@@ -93,14 +106,12 @@ def restart_ingest(*, capture: Capture, user) -> Job:
             project=capture.project,
             user=user,
             params={"capture_id": capture.pk},
-            task=ingest_capture_task,
+            work=JobKind.INGEST,
         )
 
 
 def _reingest_refusal(capture: Capture) -> str | None:
     """Why ``capture`` must not be ingested again, or None when a retry loses nothing reviewed."""
-    from annotate.models import BatchFrame, Review
-
     if capture.status == CaptureStatus.READY:
         return (
             f"Capture {capture.name!r} is ready with {capture.frames.count()} frames; ingesting it again "
@@ -117,17 +128,19 @@ def _reingest_refusal(capture: Capture) -> str | None:
     return None
 
 
-def ingest_capture(*, capture: Capture, reporter: JobReporter) -> dict:
-    """Unpack, validate and store the frames of ``capture``. Idempotent: earlier frames are replaced."""
+def ingest_capture(*, job: Job, reporter: JobReporter) -> dict:
+    """Unpack, validate and store the frames of the job's capture. Idempotent: earlier frames are replaced."""
     from nerf_labeling.capture import CaptureError
+    from nerf_labeling.errors import InputError
 
+    capture = Capture.objects.get(pk=job.params["capture_id"])
     delete_frames(capture)
     Capture.objects.filter(pk=capture.pk).update(status=CaptureStatus.INGESTING, error="")
     sweep_stale_scratch()  # what killed workers left behind
     workdir = Path(tempfile.mkdtemp(prefix="ingest-", dir=scratch_dir()))
     try:
         count, source_format, metadata = _ingest_from_archive(capture, workdir, reporter)
-    except CaptureError as error:
+    except (CaptureError, InputError) as error:
         message = _without_server_paths(str(error), workdir)
         _reject_upload(capture, message)
         raise UserFacingError(message) from error
@@ -168,29 +181,34 @@ def _without_server_paths(message: str, workdir: Path) -> str:
 
 
 def _ingest_from_archive(capture: Capture, workdir: Path, reporter: JobReporter):
-    from nerf_labeling.capture import find_capture, safe_extract_zip, validate_images
+    from nerf_labeling.capture import safe_extract_zip, validate_images
 
     if not capture.archive:
         raise UserFacingError(
             "This capture has no uploaded archive (a rejected upload's archive is deleted); upload it again."
         )
-    local_zip = workdir / "upload.zip"
-    with capture.archive.open("rb") as source, open(local_zip, "wb") as target:
+    suffix = Path(capture.archive.name).suffix.lower()
+    local_upload = workdir / f"upload{suffix}"
+    with capture.archive.open("rb") as source, open(local_upload, "wb") as target:
         shutil.copyfileobj(source, target, length=1024 * 1024)
-    reporter.progress(0.02, "Unpacking the archive", force=True)
     root = workdir / "capture"
-    safe_extract_zip(
-        local_zip,
-        root,
-        max_total_bytes=settings.RAYLABEL_MAX_UNPACKED_BYTES,
-        max_files=settings.RAYLABEL_MAX_FILES,
-    )
-    reporter.progress(0.08, "Reading camera poses", force=True)
-    data = find_capture(root)
+    if suffix in VIDEO_SUFFIXES:
+        reporter.progress(0.02, "Choosing frames from the video", force=True)
+        data, sfm_metadata = place_video(capture, local_upload, root, reporter)
+    else:
+        reporter.progress(0.02, "Unpacking the archive", force=True)
+        safe_extract_zip(
+            local_upload,
+            root,
+            max_total_bytes=settings.RAYLABEL_MAX_UNPACKED_BYTES,
+            max_files=settings.RAYLABEL_MAX_FILES,
+        )
+        reporter.progress(0.08, "Reading camera poses", force=True)
+        data, sfm_metadata = read_or_place_poses(capture, root, reporter)
     reporter.progress(0.1, f"Checking {len(data.frames)} images", force=True)
     validate_images(data, data.root, max_pixels=settings.RAYLABEL_MAX_IMAGE_PIXELS)
     _store_frames(capture, data, reporter)
-    return len(data.frames), data.source_format, _json_safe(data.metadata)
+    return len(data.frames), data.source_format, sfm_metadata or _json_safe(data.metadata)
 
 
 def _store_frames(capture: Capture, data, reporter: JobReporter) -> None:
@@ -264,9 +282,8 @@ def delete_frames(capture: Capture) -> None:
 
 def delete_capture(*, capture: Capture) -> None:
     """Delete a capture and every file stored for it: frames, fields, renders, labels, object meshes."""
-    from annotate.models import FieldModel, FrameLabel, FrameRender
-
-    names = [capture.archive.name] if capture.archive else []
+    sparse_points = (capture.metadata or {}).get("sfm", {}).get("sparse_points")  # captures posed by SfM
+    names = [name for name in (capture.archive.name if capture.archive else "", sparse_points) if name]
     for fields in (
         FieldModel.objects.filter(capture=capture).values_list("checkpoint", "preview", "cameras"),
         FrameRender.objects.filter(frame__capture=capture).values_list("data"),

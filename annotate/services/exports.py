@@ -16,6 +16,7 @@ from annotate.errors import UserFacingError
 from annotate.models import Batch, Export, Frame, Job, JobKind, Project, SceneObject
 from annotate.models.captures import ReviewStatus
 from annotate.scratch import scratch_dir, sweep_stale_scratch
+from annotate.selectors import read_frame_labels
 from annotate.services.jobs import JobReporter, start_job
 
 FRAME_SELECTIONS = "all, accepted, batch:<id> or status:<pending|accepted|rejected|fixed>"
@@ -77,8 +78,6 @@ def _object_models(project: Project) -> dict:
 
 def start_export(*, project: Project, user, format_name: str, selection: str = "all", options=None) -> Job:
     """Check the request (format, options, a non-empty selection whose frames all have labels), start the job."""
-    from annotate.tasks import export_dataset_task
-
     options = dict(options or {})
     chosen = export_format(format_name)
     spec = _spec(project, options)
@@ -98,14 +97,13 @@ def start_export(*, project: Project, user, format_name: str, selection: str = "
         job = start_job(
             kind=JobKind.EXPORT, target=f"project:{project.pk}:{format_name}:{selection}", project=project,
             user=user, params={"format": format_name, "selection": selection, "options": options},
-            task=export_dataset_task,
+            work=JobKind.EXPORT,
         )
         Export.objects.create(project=project, job=job, format=format_name, frame_selection=selection, options=options)
     return job
 
 
 def _export_frames(frames: QuerySet[Frame]):
-    from annotate.services.labels import read_frame_labels
     from nerf_labeling.formats.records import ExportFrame
 
     for frame in frames.iterator(chunk_size=200):

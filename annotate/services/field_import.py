@@ -23,11 +23,15 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from annotate.adapters import frame_camera, frame_image
 from annotate.errors import ConflictError, UserFacingError
 from annotate.models import Capture, CaptureStatus, Job, JobKind
+from annotate.services.field_quality import assess_capture_field, describe_quality
 from annotate.services.jobs import JobReporter, start_job
-from annotate.services.training import preset_queue
+from annotate.services.training import preset_queue, store_field
 
+#: The work (:data:`~annotate.services.jobs.JOB_TASKS` key) of an import: a train-kind job with its own task.
+IMPORT_FIELD = "import_field"
 IMPORTED_PRESET = "imported"
 #: nerfstudio lives where the nerfacto preset trains
 IMPORT_QUEUE = preset_queue("nerfacto")
@@ -46,8 +50,6 @@ def import_nerfstudio_run(*, capture: Capture, source, user, min_psnr: float = I
     another method, no ``dataparser_transforms.json``, not a zip) and :class:`ConflictError` for a
     capture that is not ready or has a training or import job running; then nothing is stored.
     """
-    from annotate.tasks import import_field_task
-
     if capture.status != CaptureStatus.READY:
         raise ConflictError(f"Capture {capture.pk} is {capture.status}; a field can be imported once it is ingested.")
     with tempfile.TemporaryDirectory(prefix="raylabel-import-") as workdir:
@@ -61,7 +63,7 @@ def import_nerfstudio_run(*, capture: Capture, source, user, min_psnr: float = I
                 kind=JobKind.TRAIN, target=f"capture:{capture.pk}", project=capture.project, user=user,
                 params={"capture_id": capture.pk, "preset": IMPORTED_PRESET, "run_archive": stored,
                         "min_psnr": float(min_psnr)},
-                task=import_field_task, queue=IMPORT_QUEUE,
+                work=IMPORT_FIELD, queue=IMPORT_QUEUE,
             )
     except BaseException:
         default_storage.delete(stored)
@@ -85,10 +87,6 @@ def import_capture_field(*, job: Job, reporter: JobReporter) -> dict:
 
 def _import_field(job: Job, reporter: JobReporter) -> dict:
     from nerf_labeling.fields.nerfstudio_run import NerfstudioRunError, load_nerfstudio_run
-
-    from annotate.adapters import frame_camera, frame_image
-    from annotate.services.field_quality import assess_capture_field, describe_quality
-    from annotate.services.training import store_field
     from nerf_labeling.training.train import TrainingMetrics
 
     capture = Capture.objects.get(pk=job.params["capture_id"])

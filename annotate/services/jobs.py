@@ -1,8 +1,9 @@
 """Starting, running, reporting and cancelling jobs.
 
 A job is started inside the caller's transaction and its Celery task is enqueued only after that
-transaction commits. The task calls :func:`run_job`, which claims the row, runs the work with a
-:class:`JobReporter` and records the outcome; running it twice for one job is harmless.
+transaction commits. Services name the work a job does (:data:`JOB_TASKS`' key), never the task, so they
+never import ``annotate.tasks``. The task calls :func:`run_job`, which claims the row, runs the work with
+a :class:`JobReporter` and records the outcome; running it twice for one job is harmless.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from celery import Task
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
@@ -40,6 +42,23 @@ QUEUE_UNREACHABLE = (
 START_FAILURE_RETRY_DELAYS_S = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
+#: The Celery task that runs each kind of work, by name: a job kind, or ``import_field`` (a train-kind job
+#: that imports a field instead). ``annotate.tasks`` fills it; the app loads that module when it is ready.
+JOB_TASKS: dict[str, Task] = {}
+
+
+def job_task(work: str) -> Callable[[Task], Task]:
+    """Decorator registering the Celery task that runs jobs doing ``work``; refuses a name already taken."""
+
+    def register(task: Task) -> Task:
+        if work in JOB_TASKS:
+            raise ValueError(f"a task for {work!r} jobs is already registered")
+        JOB_TASKS[work] = task
+        return task
+
+    return register
+
+
 def job_summary(job: Job) -> dict:
     return {
         "id": job.id,
@@ -58,10 +77,12 @@ def start_job(
     project: Project,
     user=None,
     params: dict | None = None,
-    task=None,
+    work: str | None = None,
     queue: str | None = None,
 ) -> Job:
-    """Create a queued job and enqueue ``task(job.id)`` once the transaction commits.
+    """Create a queued job and enqueue the task registered for ``work`` once the transaction commits.
+
+    ``work`` is a key of :data:`JOB_TASKS`; None creates the row alone (nothing is enqueued).
 
     ``queue`` names the Celery queue to send it to (e.g. a training preset's ``cpu`` or ``gpu``) and is
     recorded in the job's params, so anyone can tell which workers it waits for; None keeps the task's
@@ -70,6 +91,8 @@ def start_job(
     Raises :class:`ConflictError` carrying the running job when one of the same kind and target is
     queued or running.
     """
+    if work is not None and work not in JOB_TASKS:
+        raise LookupError(f"No task runs {work!r} jobs: annotate.tasks registers them when the app is ready.")
     expire_stale_jobs()
     running = Job.objects.filter(kind=kind, target=target, status__in=ACTIVE_STATUSES).first()
     if running is not None:
@@ -86,12 +109,12 @@ def start_job(
         if running is None:
             raise
         raise _already_running(running) from None
-    if task is not None:
-        transaction.on_commit(lambda: _enqueue(job, task, queue))
+    if work is not None:
+        transaction.on_commit(lambda: _enqueue(job, JOB_TASKS[work], queue))
     return job
 
 
-def _enqueue(job: Job, task, queue: str | None = None) -> None:
+def _enqueue(job: Job, task: Task, queue: str | None = None) -> None:
     """Send ``task(job.id)`` to the broker; if the broker cannot be reached, fail the job and say so.
 
     Runs after the job row is committed, so the failed row stays visible and frees its target: the
@@ -241,8 +264,8 @@ class JobReporter:
             raise JobCancelled()
 
 
-def run_job(job_id: int, work: Callable[[Job, JobReporter], dict | None]) -> None:
-    """Claim job ``job_id``, run ``work`` and record the outcome. Safe to call twice.
+def run_job(job_id: int, work: Callable[..., dict | None]) -> None:
+    """Claim job ``job_id``, run ``work(job=..., reporter=...)`` and record the outcome. Safe to call twice.
 
     The outcome is recorded only while the job is still this attempt's: a job failed meanwhile (its
     worker went silent too long) or restarted elsewhere keeps what it shows.
@@ -252,7 +275,7 @@ def run_job(job_id: int, work: Callable[[Job, JobReporter], dict | None]) -> Non
         return
     reporter = JobReporter(job.id, attempt=job.attempts)
     try:
-        result = work(job, reporter) or {}
+        result = work(job=job, reporter=reporter) or {}
     except JobNoLongerOwned:
         logger.warning("Job %s attempt %s stopped: the job was failed or taken over", job.id, job.attempts)
         return

@@ -6,6 +6,8 @@ objects did not change are skipped.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -33,9 +35,10 @@ from annotate.models import (
     SceneObject,
     SceneObjectKind,
 )
+from annotate.selectors import current_field, read_frame_labels
 from annotate.services.field_quality import require_trusted_field
 from annotate.services.jobs import JobReporter, start_job
-from annotate.services.training import current_field, field_queue
+from annotate.services.training import field_queue
 
 
 def _require_field(capture: Capture) -> FieldModel:
@@ -47,14 +50,12 @@ def _require_field(capture: Capture) -> FieldModel:
 
 def start_render(*, capture: Capture, user, allow_poor_field: bool = False) -> Job:
     """Queue the render of every frame's labels; refused from a field judged poor unless ``allow_poor_field``."""
-    from annotate.tasks import render_labels_task
-
     field_model = _require_field(capture)
     require_trusted_field(field_model, allow_poor_field=allow_poor_field)
     with transaction.atomic():
         return start_job(
             kind=JobKind.RENDER, target=f"capture:{capture.pk}", project=capture.project, user=user,
-            params={"capture_id": capture.pk, "allow_poor_field": bool(allow_poor_field)}, task=render_labels_task,
+            params={"capture_id": capture.pk, "allow_poor_field": bool(allow_poor_field)}, work=JobKind.RENDER,
             queue=field_queue(field_model),
         )
 
@@ -71,9 +72,13 @@ def label_device() -> str:
     return device
 
 
+#: What the job's result counts each frame as, by what its labels needed.
+COUNTED_AS = {"skip": "unchanged", "relabel": "updated", "full": "rendered"}
+
+
 def render_capture_labels(*, job: Job, reporter: JobReporter) -> dict:
-    from nerf_labeling.labels.frame_labels import labels_from_view, relabel_objects, suggest_tolerance
-    from nerf_labeling.labels.records import FrameLabels
+    from nerf_labeling.labels.frame_labels import suggest_tolerance
+    from nerf_labeling.labels.incremental import RenderAction, labels_for_plan, plan_frame_render
 
     capture = Capture.objects.get(pk=job.params["capture_id"])
     field_model = _require_field(capture)  # a newer field may have been trained since the job was queued
@@ -83,28 +88,22 @@ def render_capture_labels(*, job: Job, reporter: JobReporter) -> dict:
     field = load_trained_field(field_model).to(device)
     extract_box_meshes(capture, field_model, field)
     objects = library_objects(capture)
-    versions = {str(obj.instance_id): obj.version for obj in objects}
+    versions = {obj.instance_id: obj.version for obj in objects}
     tolerance = suggest_tolerance(field.bounds)
     frames = list(capture.frames.order_by("index"))
     counts = {"rendered": 0, "updated": 0, "unchanged": 0}
     for position, frame in enumerate(frames):
         row = FrameLabel.objects.filter(frame=frame).first()
-        same_field = row is not None and row.field_model_id == field_model.pk
-        if same_field and row.object_versions == versions:
-            counts["unchanged"] += 1
-        else:
-            view = _field_view(frame, field_model, field)
-            camera = frame_camera(frame)
-            if same_field:
-                with row.data.open("rb") as handle:
-                    previous = FrameLabels.from_bytes(handle.read())
-                labels = relabel_objects(previous, view, camera, objects, _changed(row.object_versions, versions),
-                                         tolerance=tolerance, device=device)
-                counts["updated"] += 1
-            else:
-                labels = labels_from_view(view, camera, objects, tolerance=tolerance, device=device)
-                counts["rendered"] += 1
-            _save_labels(frame, field_model, labels, versions)
+        plan = plan_frame_render(
+            previous_field=row.field_model_id if row else None,
+            previous_versions={int(key): version for key, version in row.object_versions.items()} if row else {},
+            field=field_model.pk, versions=versions,
+        )
+        if plan.action is not RenderAction.SKIP:
+            labels = labels_for_plan(plan, _field_view(frame, field_model, field), frame_camera(frame), objects,
+                                     partial(read_frame_labels, frame), tolerance=tolerance, device=device)
+            _save_labels(frame, field_model, labels, {str(key): version for key, version in versions.items()})
+        counts[COUNTED_AS[plan.action.value]] += 1
         reporter.progress((position + 1) / len(frames), f"Frame {position + 1} of {len(frames)}")
     return {"frames": len(frames), **counts, "tolerance": tolerance, "field_model": field_model.pk,
             "field_verdict": field_model.verdict, "device": device}
@@ -135,10 +134,6 @@ def extract_box_meshes(capture: Capture, field_model: FieldModel, field) -> int:
             default_storage.delete(name)  # edited meanwhile: the next render extracts again
         extracted += 1
     return extracted
-
-
-def _changed(before: dict, after: dict) -> set[int]:
-    return {int(key) for key in set(before) | set(after) if before.get(key) != after.get(key)}
 
 
 def _field_view(frame: Frame, field_model: FieldModel, field):
@@ -187,37 +182,14 @@ def _summary(label, labels) -> dict:
     }
 
 
-def read_frame_labels(frame: Frame):
-    """The stored :class:`~nerf_labeling.labels.records.FrameLabels` of ``frame``, or None."""
-    from nerf_labeling.labels.records import FrameLabels
-
-    row = FrameLabel.objects.filter(frame=frame).first()
-    if row is None:
-        return None
-    with row.data.open("rb") as handle:
-        return FrameLabels.from_bytes(handle.read())
-
-
-def labels_are_stale(frame: Frame) -> bool:
-    """Whether objects or the field changed since ``frame``'s labels were rendered."""
-    row = FrameLabel.objects.filter(frame=frame).first()
-    if row is None:
-        return True
-    current = {str(i): v for i, v in frame.capture.scene_objects.values_list("instance_id", "version")}
-    field_model = current_field(frame.capture)
-    return row.object_versions != current or (field_model is not None and row.field_model_id != field_model.pk)
-
-
 def start_refine(*, obj: SceneObject, user) -> Job:
-    from annotate.tasks import refine_object_task
-
     if not obj.mesh_file:
         raise UserFacingError("Only a mesh object can be refined: upload its mesh first.")
     field_model = _require_field(obj.capture)
     with transaction.atomic():
         return start_job(
             kind=JobKind.REFINE, target=f"object:{obj.pk}", project=obj.capture.project, user=user,
-            params={"object_id": obj.pk, "version": obj.version}, task=refine_object_task,
+            params={"object_id": obj.pk, "version": obj.version}, work=JobKind.REFINE,
             queue=field_queue(field_model),
         )
 

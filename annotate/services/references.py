@@ -12,10 +12,10 @@ import numpy as np
 
 from annotate.errors import UserFacingError
 from annotate.models import Frame, Project
+from annotate.selectors import read_frame_labels
 
 
 def check_against_coco(*, project: Project, data: bytes) -> dict:
-    from annotate.services.labels import read_frame_labels
     from nerf_labeling.formats.coco_references import iter_coco_references
 
     frames = {PurePosixPath(f.file_name).name: f for f in Frame.objects.filter(capture__project=project)}

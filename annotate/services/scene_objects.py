@@ -16,6 +16,7 @@ from django.db.models import Max
 
 from annotate.errors import ConflictError, NotFoundError, UserFacingError
 from annotate.models import Capture, LabelClass, SceneObject, SceneObjectKind
+from annotate.services.projects import create_label_class
 
 EDITABLE_FIELDS = ("center", "size", "rotation", "label_class")
 
@@ -317,8 +318,6 @@ def _entry_mesh(where: str, mesh_path, base_dir: Path | None) -> tuple[str, byte
 def _file_classes(project, items: list[dict]) -> dict[str, LabelClass]:
     """Class name -> the project's class, creating missing ones: ids the file gives first, then free ids in
     sorted name order (the format's rule); a file id that disagrees with the project's is refused."""
-    from annotate.services.projects import create_label_class
-
     given: dict[str, int] = {}
     for position, item in enumerate(items):
         name = str(item["class"]).strip()

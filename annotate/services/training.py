@@ -9,16 +9,13 @@ from django.db import transaction
 from annotate.adapters import field_model_values, frame_camera, frame_image, store_field_files
 from annotate.errors import ConflictError, JobCancelled, UserFacingError
 from annotate.models import Capture, CaptureStatus, FieldModel, FrameRender, Job, JobKind
-from annotate.services.field_quality import assess_capture_field, describe_quality, poor_field_reason
+from annotate.services.field_quality import assess_capture_field, describe_quality
 from annotate.services.jobs import JobReporter, start_job
+from nerf_labeling.backends import preset_catalogue
 
 DEFAULT_PRESET = "grid-default"
-#: What the web process may offer without importing torch; a test holds it equal to the library's registry.
-PRESET_CATALOG = {
-    "grid-fast": {"backend": "voxel-grid", "queue": "cpu", "description": "Coarse voxel grid, seconds; for tests."},
-    "grid-default": {"backend": "voxel-grid", "queue": "cpu", "description": "Voxel grid on the CPU, minutes."},
-    "nerfacto": {"backend": "nerfacto", "queue": "gpu", "description": "nerfstudio nerfacto on a GPU worker."},
-}
+#: Every preset's backend, queue and description, from the library's registry (a leaf: no torch here).
+PRESET_CATALOG = preset_catalogue()
 #: Every n-th frame is held out of training to measure PSNR on views the field never saw.
 HELD_OUT_EVERY = 10
 
@@ -30,8 +27,6 @@ def start_training(
     """Queue the training of ``capture``'s field on its preset's queue; with ``render_after``, a label render
     follows its success. ``max_seconds`` is an explicit wall-clock cap (presets train a fixed number of
     iterations); a run it stops early is reported as cut short."""
-    from annotate.tasks import train_field_task
-
     if capture.status != CaptureStatus.READY:
         raise ConflictError(f"Capture {capture.pk} is {capture.status}; it can be trained once ingested.")
     preset = preset or DEFAULT_PRESET
@@ -44,7 +39,7 @@ def start_training(
             kind=JobKind.TRAIN, target=f"capture:{capture.pk}", project=capture.project, user=user,
             params={"capture_id": capture.pk, "preset": preset, "seed": seed, "render_after": bool(render_after),
                     "max_seconds": max_seconds},
-            task=train_field_task, queue=preset_queue(preset),
+            work=JobKind.TRAIN, queue=preset_queue(preset),
         )
 
 
@@ -108,26 +103,18 @@ def train_capture(*, job: Job, reporter: JobReporter) -> dict:
     result = {"field_model": field_model.pk, "metrics": field_model.metrics, "quality": field_model.quality,
               "verdict": field_model.verdict, "curve": curve[-500:], "elapsed_s": round(metrics.seconds, 1),
               "eta_s": 0.0, **_cut_short_report(metrics, config.max_seconds)}
-    if job.params.get("render_after"):
-        result["render"] = _render_after_training(capture, job, field_model)
-    result["message"] = _finish_message(result, field_model)
+    verdict = f"Field quality {describe_quality(field_model.quality)}."
+    result["message"] = job_message(result.get("message", "Done."), verdict)
     return result
 
 
 #: Room the job row has for its message.
 JOB_MESSAGE_LIMIT = 500
-#: How the reason for a follow-up render skipped because the field was judged poor begins.
-POOR_FIELD_SKIPPED = "Labels were not rendered from this poor field"
 
 
-def _finish_message(result: dict, field_model: FieldModel) -> str:
-    """The job's last message: done (or cut short), the field's verdict with its figures, and that a
-    follow-up render was skipped for a poor field (``result.render.reason`` says why and how to override)."""
-    skipped = ""
-    if result.get("render", {}).get("reason", "").startswith(POOR_FIELD_SKIPPED):
-        skipped = f"{POOR_FIELD_SKIPPED}; render them with allow_poor_field to override."
-    verdict = f"Field quality {describe_quality(field_model.quality)}."
-    return " ".join(filter(None, [result.get("message", "Done."), verdict, skipped]))[:JOB_MESSAGE_LIMIT]
+def job_message(*parts: str) -> str:
+    """A job's last message from its non-empty ``parts`` (done or cut short, the field's verdict, ...), cut to fit."""
+    return " ".join(filter(None, parts))[:JOB_MESSAGE_LIMIT]
 
 
 def estimate_time_left(report, max_seconds: float | None) -> float | None:
@@ -153,24 +140,6 @@ def _cut_short_report(metrics, max_seconds: float | None) -> dict:
             f"{planned} iterations: the field is less trained than the preset intends."
         )
     return report
-
-
-def _render_after_training(capture: Capture, job: Job, field_model: FieldModel) -> dict:
-    """Queue the label render that ``render_after`` asked for: its job id, or why there is none.
-
-    A field judged poor is never rendered from without the user's explicit override, so the render is
-    skipped and the reason says how to override.
-    """
-    from annotate.services.labels import start_render
-
-    if not capture.scene_objects.exists():
-        return {"job": None, "reason": "The capture has no objects yet; place some, then render labels."}
-    if poor_field_reason(field_model):
-        return {"job": None, "reason": f"{POOR_FIELD_SKIPPED}. {poor_field_reason(field_model)}"}
-    try:
-        return {"job": start_render(capture=capture, user=job.created_by).pk}
-    except ConflictError as error:
-        return {"job": None, "reason": str(error)}
 
 
 def _throttled_cancel_check(job_id: int, interval_s: float = 1.0):
@@ -212,8 +181,3 @@ def _drop_renders_of_older_fields(capture: Capture, newest: FieldModel) -> None:
     names = [name for name in stale.values_list("data", flat=True) if name]
     stale.delete()
     transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
-
-
-def current_field(capture: Capture) -> FieldModel | None:
-    """The newest trained field of ``capture``, which labels are rendered from."""
-    return capture.field_models.exclude(checkpoint="").order_by("-created_at", "-id").first()

@@ -2,6 +2,7 @@
 import { api } from "./api/client";
 import { MeContext } from "./api/roles";
 import type { Me } from "./api/types";
+import { urls } from "./api/urls";
 import { BenchPage } from "./bench/BenchPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { ExportPage } from "./pages/ExportPage";
@@ -30,7 +31,7 @@ function page(path: string, params: URLSearchParams, me: Me | undefined) {
 
 export function App() {
   const { path, params } = useLocation();
-  const me = useResource(() => api.get<Me>("/api/me/"), []);
+  const me = useResource(() => api.get<Me>(urls.me()), []);
   return html`<div class="shell">
     <header class="topbar">
       <a class="brand" href="/app/">Raylabel</a>

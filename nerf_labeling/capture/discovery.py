@@ -12,7 +12,7 @@ from nerf_labeling.capture.transforms_reader import read_transforms_json
 COLMAP_LOCATIONS = ("sparse/0", "sparse", ".")
 
 
-def _is_junk(folder: str) -> bool:
+def is_junk(folder: str) -> bool:
     """Hidden folders and the resource forks macOS adds to zips are never the capture."""
     return folder.startswith(".") or folder == "__MACOSX"
 
@@ -38,14 +38,14 @@ def find_capture(root: str | Path) -> CaptureData:
     if (root / "transforms.json").is_file():
         return read_transforms_json(root / "transforms.json")
     nested = sorted(
-        path for path in root.glob("*/transforms.json") if path.is_file() and not _is_junk(path.parent.name)
+        path for path in root.glob("*/transforms.json") if path.is_file() and not is_junk(path.parent.name)
     )
     if len(nested) > 1:
         names = ", ".join(str(path.relative_to(root)) for path in nested)
         raise CaptureNotFoundError(f"several captures found ({names}); upload one capture at a time")
     if nested:
         return read_transforms_json(nested[0])
-    folders = [path for path in root.iterdir() if path.is_dir() and not _is_junk(path.name)]
+    folders = [path for path in root.iterdir() if path.is_dir() and not is_junk(path.name)]
     # A zip of a COLMAP project folder unpacks into one top folder: look inside it too.
     for base in [root] + (folders if len(folders) == 1 else []):
         for location in COLMAP_LOCATIONS:

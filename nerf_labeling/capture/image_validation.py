@@ -18,7 +18,8 @@ def _inside(path: Path, root: Path, where: str) -> Path:
     return resolved
 
 
-def _image_size(path: Path, where: str, max_pixels: int) -> tuple[int, int]:
+def check_image(path: Path, where: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+    """``(width, height)`` of a fully decodable image of at most ``max_pixels``, else :class:`CaptureImageError`."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -68,7 +69,7 @@ def validate_images(
                 raise CaptureImageError(f"{where}: {key} {relative} does not exist in the capture")
             if relative is not None:
                 _inside(root / relative, root, where)
-        sizes.append(_image_size(root / frame.file_path, where, max_pixels))
+        sizes.append(check_image(root / frame.file_path, where, max_pixels))
     _check_sizes(capture, sizes)
     return sizes
 

@@ -53,7 +53,7 @@ class RenderedView:
 class RadianceField(abc.ABC):
     """A trained field that can be rendered, queried for density, saved and loaded."""
 
-    #: registry name of the backend that produced this field
+    #: name of the backend that produced this field (its entry in :mod:`nerf_labeling.backends`)
     backend_name: str = ""
 
     #: rays :func:`render_view` hands to one :meth:`render_rays` call; a backend on a GPU raises it

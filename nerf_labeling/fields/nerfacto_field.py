@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from nerf_labeling.fields.base import RadianceField, RayRender
-from nerf_labeling.fields.registry import FIELD_MANIFEST, read_manifest, register_field
+from nerf_labeling.fields.saved_field import FIELD_MANIFEST, read_manifest
 from nerf_labeling.fields.torchvision_shim import ensure_torchvision_importable
 
 GPU_REQUIREMENTS_HINT = "the nerfacto backend needs nerfstudio: pip install -r requirements-gpu.txt (GPU workers)"
@@ -35,7 +35,6 @@ def import_nerfstudio():
     return nerfstudio
 
 
-@register_field("nerfacto")
 class NerfactoField(RadianceField):
     """A nerfacto model in eval mode plus its dataparser transform.
 
@@ -45,6 +44,8 @@ class NerfactoField(RadianceField):
     scale : float, nerfstudio units per capture unit
     scene_box : (2, 3) float64, the dataparser's scene box (nerfstudio frame)
     """
+
+    backend_name = "nerfacto"
 
     def __init__(
         self, model, transform: np.ndarray, scale: float, scene_box: np.ndarray, *,

@@ -12,7 +12,7 @@ from nerf_labeling.cameras import Camera
 from nerf_labeling.fields.base import RadianceField, RayRender, RenderedView
 from nerf_labeling.fields.device_rays import camera_rays_on
 from nerf_labeling.fields.normalisation import SceneNormalisation
-from nerf_labeling.fields.registry import FIELD_MANIFEST, read_manifest, register_field
+from nerf_labeling.fields.saved_field import FIELD_MANIFEST, read_manifest
 from nerf_labeling.fields.voxel_grid_model import GridRenderSettings, VoxelGridModel
 
 FORMAT_VERSION = 1
@@ -35,13 +35,14 @@ def _check_rays(origins: np.ndarray, directions: np.ndarray) -> None:
         raise ValueError(f"origins and directions must both be (N, 3), got {origins.shape} and {directions.shape}")
 
 
-@register_field("voxel-grid")
 class VoxelGridField(RadianceField):
     """A trained :class:`VoxelGridModel` plus the normalisation from the capture's world frame.
 
     The field computes where its model lives (:meth:`to` moves it); ``chunk`` rays go through the
     model at a time, None choosing a size for the device.
     """
+
+    backend_name = "voxel-grid"
 
     def __init__(self, model: VoxelGridModel, normalisation: SceneNormalisation, *, chunk: int | None = None):
         self.model = model.eval()

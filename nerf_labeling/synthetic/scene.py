@@ -13,7 +13,7 @@ import numpy as np
 
 from nerf_labeling.cameras import Camera, camera_rays, check_rigid
 from nerf_labeling.synthetic.primitives import INTERSECTORS, check_size, inside
-from nerf_labeling.synthetic.textures import ground_albedo, object_albedo
+from nerf_labeling.synthetic.textures import TEXTURES
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,8 +118,12 @@ class SyntheticScene:
     light_direction: tuple[float, float, float] = (0.4, 0.25, 0.88)
     ambient: float = 0.35
     name: str = field(default="synthetic")
+    #: a name in :data:`~nerf_labeling.synthetic.textures.TEXTURES`: the look of the ground and objects
+    texture: str = "checker"
 
     def __post_init__(self) -> None:
+        if self.texture not in TEXTURES:
+            raise ValueError(f"unknown texture {self.texture!r}; expected one of {sorted(TEXTURES)}")
         object.__setattr__(self, "objects", tuple(self.objects))
         ids = [obj.instance_id for obj in self.objects]
         if len(set(ids)) != len(ids):
@@ -177,7 +181,7 @@ class SyntheticScene:
         hit &= t < distance
         normals = np.tile([0.0, 0.0, 1.0], (int(hit.sum()), 1))
         distance[hit] = t[hit]
-        rgb[hit] = self._shade(ground_albedo(points[hit]), normals)
+        rgb[hit] = self._shade(TEXTURES[self.texture][0](points[hit]), normals)
 
     def _cast_object(self, obj, origins, directions, distance, instance, rgb) -> None:
         rotation = obj.object_to_world[:3, :3]
@@ -189,7 +193,7 @@ class SyntheticScene:
             return
         t = t[closer]
         local_points = local_origins[closer] + t[:, None] * local_directions[closer]
-        albedo = object_albedo(local_points, obj.color, obj.tiles_per_metre)
+        albedo = TEXTURES[self.texture][1](local_points, obj.color, obj.tiles_per_metre)
         distance[closer] = t
         instance[closer] = obj.instance_id
         rgb[closer] = self._shade(albedo, local_normals[closer] @ rotation.T)
@@ -243,6 +247,7 @@ class SyntheticScene:
             "light_direction": list(self.light_direction),
             "ambient": float(self.ambient),
             "objects": [obj.to_dict() for obj in self.objects],
+            "texture": self.texture,
         }
 
     @classmethod
@@ -254,4 +259,5 @@ class SyntheticScene:
             light_direction=tuple(data["light_direction"]),
             ambient=float(data["ambient"]),
             name=str(data["name"]),
+            texture=str(data.get("texture", "checker")),
         )

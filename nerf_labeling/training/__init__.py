@@ -1,5 +1,5 @@
-"""Training radiance fields: one entry point (:func:`train_field`), backends and presets in registries."""
-from nerf_labeling.training.registry import BACKENDS, PRESETS, preset, register_backend, register_preset
+"""Training radiance fields: one entry point (:func:`train_field`); presets in :mod:`nerf_labeling.backends`."""
+from nerf_labeling.backends import preset
 from nerf_labeling.training.train import (
     TrainingCancelled,
     TrainingMetrics,
@@ -8,13 +8,9 @@ from nerf_labeling.training.train import (
 )
 
 __all__ = [
-    "BACKENDS",
-    "PRESETS",
     "TrainingCancelled",
     "TrainingMetrics",
     "TrainingProgress",
     "preset",
-    "register_backend",
-    "register_preset",
     "train_field",
 ]

@@ -24,7 +24,6 @@ from nerf_labeling.fields.base import render_view
 from nerf_labeling.fields.nerfacto_field import DATA_DIR, RUN_DIR, NerfactoField, import_nerfstudio, without_lpips
 from nerf_labeling.fields.nerfstudio_run import apply_training_step, find_nerfstudio_run
 from nerf_labeling.training.frames import TrainingFrame
-from nerf_labeling.training.registry import BACKENDS, register_backend, register_preset
 from nerf_labeling.training.train import ProgressCallback, TrainingCancelled, TrainingMetrics, TrainingProgress, psnr
 
 
@@ -44,10 +43,9 @@ class NerfactoTrainerConfig:
     work_dir: str | None = None
 
     def setup(self, *, frames: list[TrainingFrame], held_out: list[TrainingFrame], seed: int) -> "NerfactoTrainer":
-        return BACKENDS[self.backend](self, frames, held_out, seed)
+        return NerfactoTrainer(self, frames, held_out, seed)
 
 
-@register_preset("nerfacto")
 def nerfacto_default() -> NerfactoTrainerConfig:
     """nerfstudio's nerfacto on one GPU, 15k iterations."""
     return NerfactoTrainerConfig()
@@ -75,7 +73,6 @@ def _intrinsics(camera: Camera) -> dict:
     return {"fl_x": intr.fx, "fl_y": intr.fy, "cx": intr.cx, "cy": intr.cy, "w": intr.width, "h": intr.height}
 
 
-@register_backend("nerfacto")
 class NerfactoTrainer:
     """Builds the nerfstudio trainer; see the module docstring."""
 

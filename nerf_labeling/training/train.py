@@ -73,7 +73,7 @@ def train_field(
     Parameters
     ----------
     frames : (image, Camera) pairs or :class:`TrainingFrame`; images (H, W, 3) uint8 or float in [0, 1]
-    config : a trainer config (see :data:`nerf_labeling.training.registry.PRESETS`) with ``setup``
+    config : a trainer config (see :func:`nerf_labeling.backends.preset`) with ``setup``
     held_out : frames never trained on, rendered to report held-out PSNR
     progress : called every ``config.progress_every`` iterations and whenever held-out PSNR is evaluated
     should_stop : polled every iteration; returning True raises :class:`TrainingCancelled`

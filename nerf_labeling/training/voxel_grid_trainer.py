@@ -20,7 +20,6 @@ from nerf_labeling.fields.voxel_grid_model import GridRenderSettings, VoxelGridM
 from nerf_labeling.fields.volume_rendering import distortion_loss
 from nerf_labeling.training.frames import TrainingFrame, frames_to_rays
 from nerf_labeling.training.masked_adam import MaskedAdam
-from nerf_labeling.training.registry import BACKENDS, register_backend, register_preset
 from nerf_labeling.training.train import (
     ProgressCallback,
     TrainingCancelled,
@@ -70,10 +69,9 @@ class VoxelGridTrainerConfig:
     normalisation_margin: float = 1.1
 
     def setup(self, *, frames: list[TrainingFrame], held_out: list[TrainingFrame], seed: int) -> "VoxelGridTrainer":
-        return BACKENDS[self.backend](self, frames, held_out, seed)
+        return VoxelGridTrainer(self, frames, held_out, seed)
 
 
-@register_preset("grid-fast")
 def grid_fast() -> VoxelGridTrainerConfig:
     """Seconds on a tiny scene: for tests and smoke runs."""
     return VoxelGridTrainerConfig(
@@ -81,7 +79,6 @@ def grid_fast() -> VoxelGridTrainerConfig:
     )
 
 
-@register_preset("grid-default")
 def grid_default() -> VoxelGridTrainerConfig:
     """2000 iterations on the CPU: what a quiet 2-core machine reached in 3 minutes on the benchmark's
     128x96, 50-frame capture (1,345-2,485), now a fixed amount of work so a busy machine takes longer
@@ -89,7 +86,6 @@ def grid_default() -> VoxelGridTrainerConfig:
     return VoxelGridTrainerConfig(max_iterations=2000)
 
 
-@register_backend("voxel-grid")
 class VoxelGridTrainer:
     """Fits a :class:`VoxelGridModel` to the frames' pixels; see :func:`train_field`."""
 

@@ -4,14 +4,15 @@ import pytest
 
 from active.acquisition import (
     ACQUISITION_FUNCTIONS,
+    AcquisitionFunction,
     AcquisitionInputs,
-    BaldAcquisition,
-    EntropyAcquisition,
-    EqualAcquisition,
-    RandomAcquisition,
     make_acquisition,
     register_acquisition,
 )
+from active.acquisition.bald_acquisition import BaldAcquisition
+from active.acquisition.entropy_acquisition import EntropyAcquisition
+from active.acquisition.equal_acquisition import EqualAcquisition
+from active.acquisition.random_acquisition import RandomAcquisition
 
 LN2 = np.log(2.0)
 H91 = -(0.9 * np.log(0.9) + 0.1 * np.log(0.1))  # entropy of (0.9, 0.1)
@@ -73,9 +74,26 @@ def test_registry_holds_the_five_methods_and_refuses_duplicates():
     assert sorted(ACQUISITION_FUNCTIONS) == ["bald", "coreset", "entropy", "equal", "random"]
     assert isinstance(make_acquisition("random", seed=0), RandomAcquisition)
     with pytest.raises(ValueError, match="already registered"):
-        register_acquisition("entropy")(type("Again", (), {}))
-    with pytest.raises(KeyError):
+        register_acquisition(AcquisitionFunction("entropy", "Again", "again", "builtins:object"))
+    with pytest.raises(KeyError, match="margin"):
         make_acquisition("margin")
+
+
+@pytest.mark.parametrize("name", sorted(ACQUISITION_FUNCTIONS))
+def test_each_entry_says_what_its_class_does(name):
+    entry = ACQUISITION_FUNCTIONS[name]
+    cls = entry.load()
+    assert cls.name == name and entry.label and entry.description
+    assert set(cls.needs) <= {"probs", "flipped_probs", "mc_probs", "features", "labelled_features"}
+    # Entropy, EquAL and BALD read the model's class predictions, meaningless before it learnt from labels.
+    assert entry.needs_trained_model == bool(cls.needs & {"probs", "flipped_probs", "mc_probs"})
+    assert entry.scores_every_frame == callable(getattr(cls, "score", None))
+
+
+def test_make_acquisition_hands_the_rng_only_to_functions_that_draw_at_random():
+    rng = np.random.default_rng(5)
+    assert make_acquisition("random", rng=rng).rng is rng
+    assert isinstance(make_acquisition("entropy", rng=rng), EntropyAcquisition)
 
 
 def test_missing_inputs_and_bad_shapes_are_refused():

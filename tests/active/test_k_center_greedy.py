@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from active.acquisition import AcquisitionInputs, CoresetAcquisition
+from active.acquisition import AcquisitionInputs
+from active.acquisition.coreset_acquisition import CoresetAcquisition
 from active.k_center_greedy import k_center_greedy
 from active.k_center_reference import k_center_greedy_reference
 

@@ -72,6 +72,13 @@ def test_policy_says_why():
     assert "picks at random" in low and "2% of the 1000 frames per round" in low
 
 
+@pytest.mark.parametrize("score, budget, method", [(0.10, "10-10", "random"), (0.82, "10-10", "coreset")])
+def test_without_labels_a_choice_that_needs_a_trained_model_gives_way_to_random(score, budget, method):
+    choice = choose_acquisition(estimate(score), Budget.parse(budget), 1000, has_labels=False)
+    assert choice.method == method
+    assert choice.reason.endswith("so this first round picks at random") == (method != "coreset")
+
+
 def test_policy_reasons_are_plain_words_for_the_manager():
     choices = [choose_acquisition(estimate(score), Budget.parse(budget), 1000) for score, budget in
                [(0.82, "10-10"), (0.1, "2-2"), (0.1, "10-10")]]

@@ -51,7 +51,7 @@ def test_only_managers_change_membership_and_classes(project, manager_api, annot
     assert annotator_api.post(f"/api/projects/{project.pk}/classes/", {"name": "mug"}).status_code == 403
 
     assert manager_api.post(members, {"username": "outsider", "role": "annotator"}).status_code == 201
-    usernames = {m["username"]: m["role"] for m in annotator_api.get(members).json()}
+    usernames = {m["username"]: m["role"] for m in annotator_api.get(members).json()["results"]}
     assert usernames == {"manager": "manager", "annotator": "annotator", "outsider": "annotator"}
 
     created = manager_api.post(f"/api/projects/{project.pk}/classes/", {"name": "mug", "kitti_type": "Misc"})
@@ -139,7 +139,5 @@ def test_the_openapi_schema_is_served_and_documents_the_endpoints(manager_api):
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
 
 
-@pytest.mark.parametrize("url", ["/", "/login/"])
-def test_pages_render(client, url, project, manager):
-    client.force_login(manager)
-    assert client.get(url).status_code == 200
+def test_the_login_page_renders(client):
+    assert client.get("/login/").status_code == 200

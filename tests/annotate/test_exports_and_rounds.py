@@ -8,7 +8,8 @@ import pytest
 from pycocotools import mask as mask_utils
 
 from annotate.models import ActiveLearningRound, Frame, Job
-from annotate.services.labels import read_frame_labels, start_render
+from annotate.selectors import read_frame_labels
+from annotate.services.labels import start_render
 from annotate.services.review import review_frame
 from annotate.tasks import active_learning_round_task, export_dataset_task, render_labels_task
 from tests.annotate.scenes import exact_scene_capture

@@ -44,7 +44,7 @@ def test_a_barely_trained_field_is_judged_poor_and_its_render_after_training_is_
     assert "Field quality poor" in job["message"] and "Labels were not rendered" in job["message"]
     assert not Job.objects.filter(kind=JobKind.RENDER).exists()
 
-    field = manager_api.get(f"/api/captures/{capture.pk}/fields/").json()[0]
+    field = manager_api.get(f"/api/captures/{capture.pk}/fields/").json()["results"][0]
     assert (field["verdict"], field["quality"]) == ("poor", quality)
 
 

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from annotate.models import FrameLabel, Job
-from annotate.services.labels import read_frame_labels, start_render
+from annotate.selectors import read_frame_labels
+from annotate.services.labels import start_render
 from annotate.services.scene_objects import update_object
 from annotate.tasks import render_labels_task
 from tests.annotate.scenes import exact_scene_capture
@@ -89,7 +90,7 @@ def test_the_api_serves_labels_overlays_and_staleness(scene, manager, manager_ap
         colour_of_class.setdefault(classes[int(instance_id)], set()).add(tuple(overlay[mask == instance_id][0, :3]))
     assert len(colour_of_class) >= 2 and len({c for colours in colour_of_class.values() for c in colours}) >= 2
 
-    obj = manager_api.get(f"/api/captures/{capture.pk}/objects/").json()[0]
+    obj = manager_api.get(f"/api/captures/{capture.pk}/objects/").json()["results"][0]
     manager_api.patch(f"/api/objects/{obj['id']}/", {"version": obj["version"], "center": [0, 0, 0.3]}, format="json")
     assert manager_api.get(f"/api/frames/{frame.pk}/labels/").json()["stale"] is True
 
@@ -107,7 +108,7 @@ def test_boxes_get_the_surface_inside_them_as_a_mesh(scene, manager, manager_api
 
     capture, truth = scene
     _render(capture, manager)
-    ball = manager_api.get(f"/api/captures/{capture.pk}/objects/").json()[1]
+    ball = manager_api.get(f"/api/captures/{capture.pk}/objects/").json()["results"][1]
     assert ball["class_name"] == "ball" and ball["kind"] == "box" and ball["mesh_url"]
     response = manager_api.get(ball["mesh_url"])
     mesh = trimesh.load(io.BytesIO(b"".join(response.streaming_content)), file_type="ply", force="mesh")
@@ -140,7 +141,7 @@ def test_refining_a_mesh_placed_10cm_and_10_degrees_off_recovers_its_pose(scene,
 
     capture, truth = scene
     # The big box: unlike the can and the balls, its pose is not ambiguous under a 10 degree turn.
-    box = next(o for o in manager_api.get(f"/api/captures/{capture.pk}/objects/").json() if o["instance_id"] == 1)
+    box = next(o for o in manager_api.get(f"/api/captures/{capture.pk}/objects/").json()["results"] if o["instance_id"] == 1)
     mesh_bytes = truth.mesh_path(box["instance_id"]).read_bytes()
     uploaded = manager_api.post(f"/api/objects/{box['id']}/mesh/", {
         "file": SimpleUploadedFile("box.ply", mesh_bytes), "version": box["version"]}, format="multipart").json()
@@ -200,14 +201,14 @@ def test_training_a_new_field_drops_the_renders_cached_for_the_older_one(
 
 def test_a_training_asked_to_render_after_queues_the_label_render(scene, manager):
     from annotate.models import JobKind
-    from annotate.services.training import _render_after_training
+    from annotate.services.orchestration import render_after_training
 
     # A field trained in seconds is judged poor, and its follow-up render is skipped (test_field_quality);
     # the exact field is judged good, so here the follow-up of a training that produced it is queued.
     capture, _ = scene
     job = Job.objects.create(kind=JobKind.TRAIN, target=f"capture:{capture.pk}", project=capture.project,
                              created_by=manager, params={"render_after": True})
-    followed = _render_after_training(capture, job, capture.field_models.get())
+    followed = render_after_training(capture, job, capture.field_models.get())
     render = Job.objects.get(pk=followed["job"])
     assert (render.kind, render.target, render.created_by) == ("render", f"capture:{capture.pk}", manager)
     render_labels_task(render.id)

@@ -39,7 +39,7 @@ def test_placing_boxes_gives_stable_increasing_instance_ids(annotator_api, captu
     assert (first.json()["instance_id"], second.json()["instance_id"]) == (1, 2)
     assert first.json()["version"] == 1 and first.json()["class_name"] == "mug"
     np.testing.assert_allclose(second.json()["rotation"], _yaw(30))
-    listed = annotator_api.get(f"/api/captures/{capture.pk}/objects/").json()
+    listed = annotator_api.get(f"/api/captures/{capture.pk}/objects/").json()["results"]
     assert [o["instance_id"] for o in listed] == [1, 2]
 
 
@@ -128,7 +128,7 @@ def test_objects_file_round_trips_through_the_commands(annotator_api, capture, m
 
     other = Capture.objects.create(project=capture.project, name="copy", status=CaptureStatus.READY)
     call_command("import_objects", str(other.pk), str(path), stdout=io.StringIO())
-    copied = annotator_api.get(f"/api/captures/{other.pk}/objects/").json()
+    copied = annotator_api.get(f"/api/captures/{other.pk}/objects/").json()["results"]
     assert len(copied) == 1
     np.testing.assert_allclose(copied[0]["rotation"], _yaw(45))
     assert copied[0]["instance_id"] == 1 and copied[0]["size"] == [0.2, 0.3, 0.4]

@@ -199,5 +199,5 @@ def _is_mesh_upload(response) -> bool:
 
 
 def _first_object(app_page, capture_id: int) -> dict:
-    objects = app_page.api("GET", f"/api/captures/{capture_id}/objects/")["body"]
+    objects = app_page.api("GET", f"/api/captures/{capture_id}/objects/")["body"]["results"]
     return min(objects, key=lambda obj: obj["id"])

@@ -30,8 +30,8 @@ def render_labels_of_the_big_box(app: AppPage, project: int, capture: int) -> No
     """Train a quick field, place a box on the scene's large box and render every frame's labels."""
     assert (trained := app.api("POST", f"/api/captures/{capture}/train/", {"preset": "grid-fast"}))["status"] == 202, trained
     wait_for_job(app, trained["body"])
-    classes = app.api("GET", f"/api/projects/{project}/classes/")["body"]
-    box_class = next(c["id"] for c in (classes["results"] if isinstance(classes, dict) else classes) if c["name"] == "box")
+    classes = app.api("GET", f"/api/projects/{project}/classes/")["body"]["results"]
+    box_class = next(c["id"] for c in classes if c["name"] == "box")
     c, s = math.cos(math.radians(20)), math.sin(math.radians(20))
     placed = app.api("POST", f"/api/captures/{capture}/objects/", {
         "kind": "box", "label_class": box_class, "center": [0.0, 0.0, 0.25], "size": [0.6, 0.4, 0.5],
@@ -111,7 +111,7 @@ def check_quality_chart(app: AppPage, project: int, expected_labelled: list[int]
     """The chart plots each round's train_miou, noted with its labelled frames, as the API reports them."""
     page = app.page
     body = app.api("GET", f"/api/projects/{project}/al-rounds/?limit=100")["body"]
-    rounds = sorted(body["results"] if isinstance(body, dict) else body, key=lambda r: r["id"])
+    rounds = sorted(body["results"], key=lambda r: r["id"])
     assert [r["metrics"]["labelled_frames"] for r in rounds] == expected_labelled
     quality = page.locator(".quality[data-metric=train_miou]")
     expect(quality.locator(".quality-table tbody tr")).to_have_count(len(rounds))

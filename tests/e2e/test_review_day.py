@@ -31,7 +31,7 @@ def test_a_double_clicked_make_batch_makes_one_batch(app_page, demo):
     expect(round_view.locator(".ok")).to_contain_text("3 frames")
     time.sleep(1.0)  # a second request, had one been sent, has answered by now
     expect(round_view.locator("[role=alert]")).to_have_count(0)
-    batches = app_page.api("GET", f"/api/projects/{demo['project']}/batches/")["body"]
+    batches = app_page.api("GET", f"/api/projects/{demo['project']}/batches/")["body"]["results"]
     assert [b["name"] for b in batches] == ["double click"]
     expect(page.locator(".batch", has_text="double click")).to_have_count(1)
 
@@ -79,3 +79,32 @@ def test_finishing_a_batch_says_batch_finished_not_an_error(app_page, demo):
     expect(finished).to_contain_text("Batch finished")
     expect(page.locator(".review-page [role=alert]")).to_have_count(0)
     app_page.shot("review-batch-finished")
+
+
+def test_an_annotator_lands_on_my_tasks_and_start_opens_their_next_frame(app_page, demo):
+    from django.contrib.auth import get_user_model
+
+    from annotate.models import Frame
+    from annotate.services.review import create_batch
+
+    page = app_page.page
+    manager = get_user_model().objects.get(username="demo-manager")
+    first_three = list(Frame.objects.filter(capture_id=demo["capture"]).order_by("index")[:3])
+    batch = create_batch(project=first_three[0].capture.project, user=manager, name="kitchen pass",
+                         frame_ids=[f.pk for f in first_three], assignees=["demo-annotator"])
+
+    app_page.login("demo-annotator")  # logging in lands in the app, on the landing page
+    task = page.locator(f".my-tasks .task[data-batch='{batch.pk}']")
+    expect(task).to_contain_text("kitchen pass")
+    expect(task).to_contain_text("0/3 done")
+    task.get_by_role("button", name="Start").click()
+
+    page.wait_for_url(f"**/app/captures/{demo['capture']}/review?batch={batch.pk}")
+    detail = page.locator(".frame-detail")
+    expect(detail).to_have_attribute("data-frame", str(first_three[0].pk))
+    detail.get_by_role("button", name="Accept").click()
+    expect(detail).to_have_attribute("data-frame", str(first_three[1].pk))  # the batch's next frame for them
+
+    page.goto(f"{demo['url']}/app/")
+    expect(task).to_contain_text("1/3 done")
+    expect(task.get_by_role("button", name="Continue")).to_be_enabled()

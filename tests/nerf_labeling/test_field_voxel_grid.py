@@ -11,7 +11,8 @@ from nerf_labeling.cameras import Camera, Intrinsics, look_at
 from nerf_labeling.fields import trilinear
 from nerf_labeling.fields.base import RadianceField, render_view
 from nerf_labeling.fields.normalisation import SceneNormalisation
-from nerf_labeling.fields.registry import FIELD_TYPES, load_field, register_field
+from nerf_labeling.backends import BACKENDS, NerfBackend, field_class, register_backend
+from nerf_labeling.fields.saved_field import load_field
 from nerf_labeling.fields.volume_rendering import PackedSamples, composite, distortion_loss, segment_exclusive_cumsum
 from nerf_labeling.fields.voxel_grid_field import VoxelGridField
 from nerf_labeling.fields.voxel_grid_model import GridRenderSettings, VoxelGridModel
@@ -166,11 +167,11 @@ def test_load_refuses_a_directory_without_a_manifest(tmp_path):
         load_field(tmp_path)
 
 
-def test_field_registry_refuses_duplicate_names():
-    assert FIELD_TYPES["voxel-grid"] is VoxelGridField
+def test_backend_registry_refuses_duplicate_names():
+    assert field_class("voxel-grid") is VoxelGridField and VoxelGridField.backend_name == "voxel-grid"
     with pytest.raises(ValueError, match="already registered"):
-        register_field("voxel-grid")(type("Other", (VoxelGridField,), {}))
-    assert FIELD_TYPES["voxel-grid"] is VoxelGridField
+        register_backend(NerfBackend("voxel-grid", "tests.nerf_labeling.test_field_voxel_grid:VoxelGridField"))
+    assert BACKENDS["voxel-grid"].field == "nerf_labeling.fields.voxel_grid_field:VoxelGridField"
     assert issubclass(VoxelGridField, RadianceField)
 
 

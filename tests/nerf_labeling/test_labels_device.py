@@ -7,7 +7,7 @@ import pytest
 from nerf_labeling.cameras import camera_rays
 from nerf_labeling.fields import render_view
 from nerf_labeling.fields.device_rays import camera_rays_made_on, camera_rays_on
-from nerf_labeling.fields.registry import load_field
+from nerf_labeling.fields.saved_field import load_field
 from nerf_labeling.fields.voxel_grid_field import VoxelGridField
 from nerf_labeling.labels import labels_from_view, render_frame_labels
 from nerf_labeling.labels.device_raycast import TorchMeshRaycaster

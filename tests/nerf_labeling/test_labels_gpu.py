@@ -16,7 +16,7 @@ import torch
 from nerf_labeling.cameras import camera_rays
 from nerf_labeling.fields import render_view
 from nerf_labeling.fields.device_rays import camera_rays_made_on
-from nerf_labeling.fields.registry import load_field
+from nerf_labeling.fields.saved_field import load_field
 from nerf_labeling.fields.voxel_grid_field import GPU_CHUNK_MAX, GPU_RAY_BATCH
 from nerf_labeling.labels import labels_from_view, relabel_objects, render_frame_labels
 from nerf_labeling.labels.device_raycast import TorchMeshRaycaster

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from nerf_labeling.cameras import camera_rays
-from nerf_labeling.fields.registry import load_field
+from nerf_labeling.fields.saved_field import load_field
 from nerf_labeling.training import preset, train_field
 from tests.nerf_labeling.test_field_toy_scene import toy_frames
 

@@ -85,8 +85,7 @@ def test_a_run_that_finishes_its_iterations_is_not_cut_short():
 
 
 def test_presets_train_a_fixed_number_of_iterations_without_a_time_cap():
-    import nerf_labeling.training.all_backends  # noqa: F401 - fills the registry
-    from nerf_labeling.training import PRESETS
+    from nerf_labeling.backends import PRESETS
 
     for name in PRESETS:
         config = preset(name)

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from nerf_labeling.fields.base import render_view
-from nerf_labeling.fields.registry import load_field
-from nerf_labeling.training import BACKENDS, preset, train_field
+from nerf_labeling.fields.saved_field import load_field
+from nerf_labeling.backends import BACKENDS, field_class
+from nerf_labeling.training import preset, train_field
 from tests.nerf_labeling.test_field_toy_scene import toy_frames
 
 HAS_NERFSTUDIO = importlib.util.find_spec("nerfstudio") is not None
@@ -21,6 +22,7 @@ def pairs(frames):
 def test_nerfacto_is_registered_with_its_preset():
     config = preset("nerfacto")
     assert config.backend == "nerfacto" and "nerfacto" in BACKENDS
+    assert field_class("nerfacto").backend_name == "nerfacto"
 
 
 @pytest.mark.skipif(HAS_NERFSTUDIO, reason="checks the error raised where nerfstudio is absent")

@@ -7,18 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-import nerf_labeling.training.all_backends  # noqa: F401 - fills the registries the tests parametrize over
+from nerf_labeling.backends import PRESETS, TrainingPreset, register_preset
 from nerf_labeling.fields.base import render_view
-from nerf_labeling.training import (
-    BACKENDS,
-    PRESETS,
-    TrainingCancelled,
-    TrainingProgress,
-    preset,
-    register_backend,
-    register_preset,
-    train_field,
-)
+from nerf_labeling.training import TrainingCancelled, TrainingProgress, preset, train_field
 from tests.nerf_labeling.test_field_toy_scene import toy_frames
 
 
@@ -127,12 +118,11 @@ def test_every_grid_preset_trains_two_steps(name):
 
 
 def test_registries_refuse_duplicate_names():
-    preset("grid-fast")  # imports every backend
-    backend, grid_fast = BACKENDS["voxel-grid"], PRESETS["grid-fast"]
+    grid_fast = PRESETS["grid-fast"]
     with pytest.raises(ValueError, match="already registered"):
-        register_backend("voxel-grid")(lambda *args: None)
-    with pytest.raises(ValueError, match="already registered"):
-        register_preset("grid-fast")(lambda: None)
-    assert BACKENDS["voxel-grid"] is backend and PRESETS["grid-fast"] is grid_fast
+        register_preset(TrainingPreset("grid-fast", "voxel-grid", "cpu", grid_fast.config, "again"))
+    with pytest.raises(ValueError, match="unknown backend"):
+        register_preset(TrainingPreset("grid-other", "no-such-backend", "cpu", grid_fast.config, "other"))
+    assert PRESETS["grid-fast"] is grid_fast and "grid-other" not in PRESETS
     with pytest.raises(KeyError, match="unknown training preset"):
         preset("no-such-preset")

@@ -3,16 +3,9 @@ from django.core.management.base import CommandError
 from kombu.exceptions import KombuError
 
 from annotate.models import Job, JobKind, JobStatus
+from annotate.services.jobs import JOB_TASKS
+from annotate.services.training import preset_queue
 
-#: The task each kind of job runs; its queue comes from the app's routes (settings.CELERY_TASK_ROUTES).
-TASK_OF_KIND = {
-    JobKind.INGEST: "annotate.tasks.ingest_capture_task",
-    JobKind.TRAIN: "annotate.tasks.train_field_task",
-    JobKind.RENDER: "annotate.tasks.render_labels_task",
-    JobKind.REFINE: "annotate.tasks.refine_object_task",
-    JobKind.AL_ROUND: "annotate.tasks.active_learning_round_task",
-    JobKind.EXPORT: "annotate.tasks.export_dataset_task",
-}
 #: How long workers get to answer; a worker busy in a prefork pool still answers at once.
 ANSWER_TIMEOUT_S = 1.5
 START_A_WORKER = "celery -A config worker -Q cpu,gpu"
@@ -25,10 +18,8 @@ def job_queue(job: Job) -> str:
     if job.params.get("queue"):
         return job.params["queue"]
     if job.kind == JobKind.TRAIN:  # a job queued before queues were recorded: its preset names it
-        from annotate.services.training import preset_queue
-
         return preset_queue(job.params.get("preset"))
-    return app.amqp.router.route({}, TASK_OF_KIND[job.kind])["queue"].name
+    return app.amqp.router.route({}, JOB_TASKS[job.kind].name)["queue"].name  # the task's route (CELERY_TASK_ROUTES)
 
 
 def workers_listening_on(queue: str) -> list[str] | None:

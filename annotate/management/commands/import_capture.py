@@ -15,12 +15,13 @@ from annotate.services.captures import create_capture
 
 class Command(BaseCommand):
     help = (
-        "Import a capture (a folder or zip with transforms.json or a COLMAP model, and its images) "
-        "into a project. Prints the new capture's id; ingest runs as a job on a worker."
+        "Import a capture (a folder or zip with transforms.json or a COLMAP model, and its images; a folder "
+        "or zip of photos alone; or a video, .mp4/.mov/.webm) into a project; photos and videos get their "
+        "poses by structure-from-motion. Prints the new capture's id; ingest runs as a job on a worker."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="A capture folder or a .zip of one.")
+        parser.add_argument("path", help="A capture folder, a .zip of one, or a video file.")
         parser.add_argument("--project", required=True, help="Name of the project to import into.")
         parser.add_argument("--name", default="", help="Capture name (default: the file name).")
         parser.add_argument("--user", default=None, help="User recorded as the uploader.")

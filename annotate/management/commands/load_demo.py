@@ -59,7 +59,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<9} user: {name}  password: {DEMO_PASSWORD}")
 
     def _start_training(self, capture, user, *, render_after: bool) -> None:
-        from annotate.services.training import current_field, start_training
+        from annotate.selectors import current_field
+        from annotate.services.training import start_training
 
         if current_field(capture) is not None or capture.project.jobs.filter(kind="train", status__in=["queued", "running"]).exists():
             return

@@ -71,16 +71,6 @@ export const api = {
   delete: <T>(url: string) => request<T>("DELETE", url),
 };
 
-/** Query string from the defined, non-empty values. */
-export function query(params: Record<string, string | number | undefined | null>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
-  }
-  const text = search.toString();
-  return text ? `?${text}` : "";
-}
-
 /**
  * POST a multipart form with XMLHttpRequest, whose upload progress events fetch lacks.
  *
@@ -119,7 +109,7 @@ export interface Page<T> {
   results: T[];
 }
 
-/** Lists answer either a page or a bare array; both become an array (first page only). */
-export function items<T>(answer: Page<T> | T[]): T[] {
-  return Array.isArray(answer) ? answer : answer.results;
+/** The rows of a list's answer: every list answers a page (docs/API.md); this is its first page only. */
+export function items<T>(page: Page<T>): T[] {
+  return page.results;
 }

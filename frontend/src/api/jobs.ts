@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./client";
 import type { Job } from "./types";
+import { urls } from "./urls";
 
 export const POLL_MS = 700;
 
@@ -22,7 +23,7 @@ export function useJob(jobId: number | null, onEnd?: (job: Job) => void): { job:
     let stopped = false;
     const poll = async () => {
       try {
-        const next = await api.get<Job>(`/api/jobs/${jobId}/`);
+        const next = await api.get<Job>(urls.job(jobId));
         if (stopped) return;
         setJob(next);
         setError(null);

@@ -38,7 +38,8 @@ export function orbitFrames(count: number, width = 640, height = 480): Frame[] {
     frames.push({
       id: i + 1, capture: 0, index: i, width, height, fx: 500, fy: 500, cx: width / 2, cy: height / 2,
       camera_to_world: [0, 1, 2].map((r) => [right[r], up[r], back[r], eye[r]]).concat([[0, 0, 0, 1]]),
-      review_status: "pending", image_url: "", thumbnail_url: "",
+      review_status: "pending", image_url: "", thumbnail_url: "", labels_url: "", file_name: `${i}.png`,
+      distortion: [], confidence: null, latest_review: null,
     });
   }
   return frames;

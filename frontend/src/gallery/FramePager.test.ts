@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { urls } from "../api/urls";
 import { FramePager } from "./FramePager";
 
 const TOTAL = 10_000;
@@ -22,7 +23,7 @@ afterEach(() => vi.unstubAllGlobals());
 describe("FramePager", () => {
   it("pages through 10,000 frames holding only the pages near the view", async () => {
     const calls = serveFrames();
-    const pager = new FramePager("/api/captures/1/frames/", { review_status: "pending", batch: "" }, 60, 8);
+    const pager = new FramePager(urls.captureFrames(1), { review_status: "pending", batch: "" }, 60, 8);
     await pager.fetchPage(0);
     expect(pager.count).toBe(TOTAL);
     let mostHeld = 0;

@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { uploadWithProgress } from "../api/client";
 import type { Capture, Job } from "../api/types";
+import { urls } from "../api/urls";
 import { ErrorMessage, ProgressBar } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
@@ -23,7 +24,7 @@ export function CaptureUpload({ projectId, onChange }: { projectId: number; onCh
     setSent(0);
     try {
       const answer = await uploadWithProgress<{ capture: Capture; job: Job }>(
-        `/api/projects/${projectId}/captures/`, form, setSent);
+        urls.projectCaptures(projectId), form, setSent);
       setJobId(answer.job.id);
       onChange();
     } catch (reason) {

@@ -1,8 +1,9 @@
 /** Active-learning dashboard: rounds (method or auto with its reason), picks, batches and progress; managers start rounds and make and assign batches, annotators only look. */
 import { useState } from "preact/hooks";
-import { api, items } from "../api/client";
+import { api, items, type Page } from "../api/client";
 import { isManager } from "../api/roles";
 import type { AlRound, Batch, Job, Me, Member, Project } from "../api/types";
+import { urls } from "../api/urls";
 import { Empty, ErrorMessage, ProgressBar } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
@@ -11,15 +12,11 @@ import { LineChart } from "../ui/LineChart";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 
-/** The round methods, each with what it picks in plain words. */
-const METHODS: [string, string][] = [
-  ["auto", "auto: chosen for how alike the frames are and how many get labelled"],
-  ["random", "random"],
-  ["entropy", "entropy: frames the model is least sure about"],
-  ["equal", "EquAL: unsure, or changes its answer on a mirrored image"],
-  ["bald", "BALD: frames where the model's guesses disagree"],
-  ["coreset", "Coreset: frames that cover the whole scene"],
-];
+/** What a round may use: auto, then every acquisition function registered in the library (from the API). */
+interface RoundMethods {
+  default: string;
+  methods: { name: string; label: string; description: string; needs_trained_model: boolean }[];
+}
 
 const QUALITY = /miou|map|acc|auc|f1|quality/i;
 /** The figure rounds report about their scoring model (active/metrics mean_iou on the labelled frames). */
@@ -65,10 +62,11 @@ export function roundFacts(round: AlRound): string[] {
 }
 
 export function DashboardPage({ projectId, me }: { projectId: number; me?: Me }) {
-  const project = useResource(() => api.get<Project>(`/api/projects/${projectId}/`), [projectId]);
-  const rounds = useResource(() => api.get<any>(`/api/projects/${projectId}/al-rounds/?limit=1000`).then(items) as Promise<AlRound[]>, [projectId]);
-  const batches = useResource(() => api.get<any>(`/api/projects/${projectId}/batches/?limit=1000`).then(items) as Promise<Batch[]>, [projectId]);
-  const members = useResource(() => api.get<any>(`/api/projects/${projectId}/members/`).then(items) as Promise<Member[]>, [projectId]);
+  const project = useResource(() => api.get<Project>(urls.project(projectId)), [projectId]);
+  const rounds = useResource(() => api.get<Page<AlRound>>(urls.projectRounds(projectId, { limit: 1000 })).then(items), [projectId]);
+  const batches = useResource(() => api.get<Page<Batch>>(urls.projectBatches(projectId, { limit: 1000 })).then(items), [projectId]);
+  const members = useResource(() => api.get<Page<Member>>(urls.projectMembers(projectId, { limit: 1000 })).then(items), [projectId]);
+  const methods = useResource(() => api.get<RoundMethods>(urls.acquisitionFunctions()), []);
   const [method, setMethod] = useState("auto");
   const [batchSize, setBatchSize] = useState(10);
   const [jobId, setJobId] = useState<number | null>(null);
@@ -77,7 +75,7 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
   const [metric, setMetric] = useState("");
   const [start, starting] = useSubmit(() => {
     setError(null);
-    return api.post<Job>(`/api/projects/${projectId}/al-rounds/`, { method, batch_size: batchSize }).then((j) => setJobId(j.id), setError);
+    return api.post<Job>(urls.projectRounds(projectId), { method, batch_size: batchSize }).then((j) => setJobId(j.id), setError);
   });
   const list = [...(rounds.data ?? [])].sort((a, b) => a.id - b.id);
   const round = list.find((r) => r.id === roundId) ?? list[list.length - 1];
@@ -94,10 +92,11 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
           <h2>Start a round</h2>
           <div class="inline-form">
             <label>Method <select value=${method} onChange=${(e: any) => setMethod(e.target.value)} aria-label="Method">
-              ${METHODS.map(([m, label]) => html`<option value=${m}>${label}</option>`)}</select></label>
+              ${(methods.data?.methods ?? []).map((m) => html`<option value=${m.name}>${m.label}: ${m.description}</option>`)}</select></label>
             <label>Batch size <input type="number" min="1" value=${batchSize} onInput=${(e: any) => setBatchSize(Number(e.target.value))} /></label>
             <button onClick=${() => start()} disabled=${starting}>Start round</button>
           </div>
+          <${ErrorMessage} error=${methods.error} what="Round methods" />
           <${ErrorMessage} error=${error} what="Start round" />
           <${JobPanel} jobId=${jobId} title="Active-learning round" onEnd=${() => { rounds.reload(); setRoundId(null); }} />
         </div>` : null}
@@ -142,7 +141,7 @@ function RoundView({ round, rounds, onPick, projectId, annotators, onBatch, mana
   const [made, setMade] = useState<string | null>(null);
   const [make, making] = useSubmit(() => {
     setError(null);
-    return api.post<Batch>(`/api/projects/${projectId}/batches/`, { name: name || `Round ${round.id} top ${size}`, al_round: round.id, size, assignees })
+    return api.post<Batch>(urls.projectBatches(projectId), { name: name || `Round ${round.id} top ${size}`, al_round: round.id, size, assignees })
       .then((b) => { setMade(`Batch "${b.name}" made with ${b.progress?.total ?? size} frames.`); onBatch(); }, setError);
   });
   return html`<div class="panel round" data-round=${round.id}>
@@ -179,7 +178,7 @@ function Batches({ batches, error, annotators, reload, manager }: {
   const [assigning, setAssigning] = useState<Record<number, string[]>>({});
   const [actionError, setActionError] = useState<Error | null>(null);
   const [assign, assigningNow] = useSubmit((b: Batch) =>
-    api.post(`/api/batches/${b.id}/assign/`, { assignees: assigning[b.id] ?? [] }).then(reload, setActionError));
+    api.post(urls.batchAssign(b.id), { assignees: assigning[b.id] ?? [] }).then(reload, setActionError));
   return html`<div class="panel batches">
     <h2>Batches</h2>
     <${ErrorMessage} error=${error} what="Batches" />
@@ -193,7 +192,7 @@ function Batches({ batches, error, annotators, reload, manager }: {
         <span class="ellipsis" title=${user}>${user}</span>
         <${ProgressBar} fraction=${b.progress.total ? p.reviewed / b.progress.total : 0}
           label=${`${p.reviewed} reviewed${p.holding ? `, ${p.holding} open` : ""}`} /></div>`)}
-      ${manager ? html`<${ConfirmDelete} what=${`batch "${b.name}"`} onConfirm=${() => api.delete(`/api/batches/${b.id}/`)}
+      ${manager ? html`<${ConfirmDelete} what=${`batch "${b.name}"`} onConfirm=${() => api.delete(urls.batch(b.id))}
         onDeleted=${reload} consequences=${`Its list of ${b.progress?.total ?? 0} frames and who is assigned to it go with it; the frames themselves, their reviews and labels stay.`} />` : null}
       ${manager ? html`<div class="inline-form assign">
         <${AssigneePicker} annotators=${annotators} value=${assigning[b.id] ?? b.assignees ?? []}

@@ -1,24 +1,19 @@
 /** Export: choose a format and which frames, follow the job, download the file; earlier exports. */
 import { useState } from "preact/hooks";
-import { api, items } from "../api/client";
-import type { Batch, ExportFormat, Job, Project } from "../api/types";
+import { api, items, type Page } from "../api/client";
+import type { Batch, ExportFormats, Job, Project } from "../api/types";
+import { urls } from "../api/urls";
 import { Empty, ErrorMessage } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 
-/** The formats answer is `{formats: [names]}` (or a list of `{name, description}`). */
-export function exportFormats(answer: unknown): ExportFormat[] {
-  const list = Array.isArray(answer) ? answer : ((answer as { formats?: unknown[] })?.formats ?? []);
-  return list.map((f) => (typeof f === "string" ? { name: f, description: "" } : (f as ExportFormat)));
-}
-
 export function ExportPage({ projectId }: { projectId: number }) {
-  const project = useResource(() => api.get<Project>(`/api/projects/${projectId}/`), [projectId]);
-  const formats = useResource(() => api.get<any>("/api/export-formats/").then(exportFormats), []);
-  const batches = useResource(() => api.get<any>(`/api/projects/${projectId}/batches/?limit=1000`).then(items) as Promise<Batch[]>, [projectId]);
-  const exports = useResource(() => api.get<any>(`/api/projects/${projectId}/jobs/?kind=export&limit=20`).then(items) as Promise<Job[]>, [projectId]);
+  const project = useResource(() => api.get<Project>(urls.project(projectId)), [projectId]);
+  const formats = useResource(() => api.get<ExportFormats>(urls.exportFormats()).then((answer) => answer.formats), []);
+  const batches = useResource(() => api.get<Page<Batch>>(urls.projectBatches(projectId, { limit: 1000 })).then(items), [projectId]);
+  const exports = useResource(() => api.get<Page<Job>>(urls.projectJobs(projectId, { kind: "export", limit: 20 })).then(items), [projectId]);
   const [format, setFormat] = useState("");
   const [frames, setFrames] = useState("all");
   const [jobId, setJobId] = useState<number | null>(null);
@@ -27,7 +22,7 @@ export function ExportPage({ projectId }: { projectId: number }) {
   const chosen = format;
   const [start, starting] = useSubmit(() => {
     setError(null);
-    return api.post<Job>(`/api/projects/${projectId}/exports/`, { format: chosen, frames, options: {} }).then((j) => setJobId(j.id), setError);
+    return api.post<Job>(urls.projectExports(projectId), { format: chosen, frames, options: {} }).then((j) => setJobId(j.id), setError);
   });
   return html`<section class="page export-page">
     <div class="crumbs"><a href="/app/">Projects</a> › <a href=${`/app/projects/${projectId}`} class="ellipsis">${project.data?.name ?? projectId}</a> › Export</div>

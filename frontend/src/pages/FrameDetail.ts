@@ -7,6 +7,7 @@
 import { useRef, useState } from "preact/hooks";
 import { api } from "../api/client";
 import type { Frame, FrameLabels, LatestReview } from "../api/types";
+import { urls } from "../api/urls";
 import { navigate } from "../router";
 import { ErrorMessage } from "../ui/feedback";
 import { BoxesOverlay } from "../review/BoxesOverlay";
@@ -39,7 +40,7 @@ interface Props {
 }
 
 export function FrameDetail({ frame, onReviewed, layers, onLayers, opacity, onOpacity, colorOf, commands }: Props) {
-  const labels = useResource(() => api.get<FrameLabels>(`/api/frames/${frame.id}/labels/`), [frame.id]);
+  const labels = useResource(() => api.get<FrameLabels>(urls.frameLabels(frame.id)), [frame.id]);
   const [view, setView] = useState(FIT);
   const [hidden, setHidden] = useState(new Set<number>());
   const noteBox = useRef<HTMLTextAreaElement>(null);
@@ -47,7 +48,7 @@ export function FrameDetail({ frame, onReviewed, layers, onLayers, opacity, onOp
   const [error, setError] = useState<Error | null>(null);
   const [overlayErrors, setOverlayErrors] = useState<Record<string, boolean>>({});
   const [review, reviewing] = useSubmit((decision: "accepted" | "rejected") =>
-    api.post<Frame>(`/api/frames/${frame.id}/review/`, { decision, note }).then((f) => {
+    api.post<Frame>(urls.frameReview(frame.id), { decision, note }).then((f) => {
       setError(null);
       onReviewed({ ...frame, ...f });
     }, setError));
@@ -83,7 +84,7 @@ export function FrameDetail({ frame, onReviewed, layers, onLayers, opacity, onOp
     <${ZoomStage} width=${frame.width} height=${frame.height} view=${view} onView=${setView}>
       <img src=${frame.image_url} alt=${`frame ${frame.index}`} draggable=${false} />
       ${labels.data ? IMAGE_LAYERS.filter((l) => layers[l] && !overlayErrors[l]).map((l) => html`<img class=${`overlay overlay-${l}`}
-        src=${`/api/frames/${frame.id}/overlay/${l}/`} style=${{ opacity }} alt=${`${l} overlay`}
+        src=${urls.frameOverlay(frame.id, l)} style=${{ opacity }} alt=${`${l} overlay`}
         onError=${() => setOverlayErrors({ ...overlayErrors, [l]: true })} />`) : null}
       ${layers.boxes && labels.data ? html`<${BoxesOverlay} width=${frame.width} height=${frame.height} objects=${labels.data.objects}
         hidden=${hidden} colorOf=${colorOf} />` : null}

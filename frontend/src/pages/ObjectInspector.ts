@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, uploadWithProgress } from "../api/client";
 import type { Job, LabelClass, SceneObject } from "../api/types";
+import { urls } from "../api/urls";
 import { eulerDegreesFromRows, rowsFromEulerDegrees, snapToGround } from "../scene/boxGeometry";
 import { fitSummary } from "./fitSummary";
 import type { Conflict, ObjectStore } from "../scene/objectStore";
@@ -64,15 +65,15 @@ export function ObjectInspector({ object, store, classes }: { object: SceneObjec
     form.append("version", String(object.version));
     setError(null);
     setSent(0);
-    uploadWithProgress<SceneObject>(`/api/objects/${object.id}/mesh/`, form, setSent)
+    uploadWithProgress<SceneObject>(urls.objectMesh(object.id), form, setSent)
       .then((saved) => store.replace(saved), setError);
   };
   const [refine, refining] = useSubmit(() => {
     setError(null);
-    return store.flush().then(() => api.post<Job>(`/api/objects/${object.id}/refine/`)).then((job) => setRefineJob(job.id), setError);
+    return store.flush().then(() => api.post<Job>(urls.objectRefine(object.id))).then((job) => setRefineJob(job.id), setError);
   });
   const refined = (job: Job) => {
-    if (job.status === "succeeded") api.get<SceneObject>(`/api/objects/${object.id}/`).then((o) => store.replace(o), setError);
+    if (job.status === "succeeded") api.get<SceneObject>(urls.object(object.id)).then((o) => store.replace(o), setError);
   };
   return html`<div class="panel inspector" data-object=${object.id}>
     <h3 class="ellipsis">Object ${object.instance_id} · ${object.kind}</h3>

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { api, items, type Page } from "../api/client";
 import { isManager as managerOf } from "../api/roles";
 import type { Capture, LabelClass, Me, Member, Project } from "../api/types";
+import { urls } from "../api/urls";
 import { ActiveJobs } from "../ui/ActiveJobs";
 import { Empty, ErrorMessage, Loading } from "../ui/feedback";
 import { html } from "../ui/html";
@@ -12,9 +13,9 @@ import { useResource } from "../ui/useResource";
 import { CaptureUpload } from "./CaptureUpload";
 
 export function ProjectPage({ projectId, me }: { projectId: number; me?: Me }) {
-  const project = useResource(() => api.get<Project>(`/api/projects/${projectId}/`), [projectId]);
+  const project = useResource(() => api.get<Project>(urls.project(projectId)), [projectId]);
   const captures = useResource(
-    () => api.get<Page<Capture>>(`/api/projects/${projectId}/captures/?limit=1000`).then(items), [projectId]);
+    () => api.get<Page<Capture>>(urls.projectCaptures(projectId, { limit: 1000 })).then(items), [projectId]);
   const isManager = managerOf(me, projectId);
   return html`<section class="page">
     <div class="crumbs"><a href="/app/">Projects</a> › <span class="ellipsis">${project.data?.name ?? projectId}</span></div>
@@ -42,7 +43,7 @@ export function ProjectPage({ projectId, me }: { projectId: number; me?: Me }) {
               <a href=${`/app/captures/${c.id}/scene`}>Scene</a>
               <a href=${`/app/captures/${c.id}/review`}>Review</a>
               ${isManager ? html`<${ConfirmDelete} what=${`capture "${c.name}"`} consequences=${captureConsequences(c)}
-                onConfirm=${() => api.delete(`/api/captures/${c.id}/`)} onDeleted=${captures.reload} />` : null}
+                onConfirm=${() => api.delete(urls.capture(c.id))} onDeleted=${captures.reload} />` : null}
             </td>
           </tr>`)}</tbody>
         </table>` : null}
@@ -58,7 +59,7 @@ export function ProjectPage({ projectId, me }: { projectId: number; me?: Me }) {
 }
 
 function Members({ projectId, isManager }: { projectId: number; isManager: boolean }) {
-  const members = useResource(() => api.get<Member[] | Page<Member>>(`/api/projects/${projectId}/members/`).then(items), [projectId]);
+  const members = useResource(() => api.get<Page<Member>>(urls.projectMembers(projectId, { limit: 1000 })).then(items), [projectId]);
   const [username, setUsername] = useState("");
   const [role, setRole] = useState("annotator");
   const [error, setError] = useState<Error | null>(null);
@@ -66,7 +67,7 @@ function Members({ projectId, isManager }: { projectId: number; isManager: boole
     request().then(() => { setError(null); members.reload(); }, setError));
   const add = (event: Event) => {
     event.preventDefault();
-    act(() => api.post(`/api/projects/${projectId}/members/`, { username, role }));
+    act(() => api.post(urls.projectMembers(projectId), { username, role }));
   };
   return html`<div class="panel members">
     <h2>Members</h2>
@@ -74,7 +75,7 @@ function Members({ projectId, isManager }: { projectId: number; isManager: boole
     <ul class="list">${members.data?.map((m) => html`<li>
       <span class="ellipsis" title=${m.username}>${m.username}</span><span class="badge">${m.role}</span>
       ${isManager ? html`<button class="small link" title="Remove" disabled=${acting} onClick=${() =>
-        act(() => api.delete(`/api/projects/${projectId}/members/${encodeURIComponent(m.username)}/`))}>remove</button>` : null}
+        act(() => api.delete(urls.projectMember(projectId, m.username)))}>remove</button>` : null}
     </li>`)}</ul>
     ${isManager ? html`<form class="inline-form" onSubmit=${add}>
       <input placeholder="username" aria-label="Username of the new member" value=${username} onInput=${(e: any) => setUsername(e.target.value)} required />
@@ -88,11 +89,11 @@ function Members({ projectId, isManager }: { projectId: number; isManager: boole
 }
 
 function Classes({ projectId, isManager }: { projectId: number; isManager: boolean }) {
-  const classes = useResource(() => api.get<LabelClass[] | Page<LabelClass>>(`/api/projects/${projectId}/classes/`).then(items), [projectId]);
+  const classes = useResource(() => api.get<Page<LabelClass>>(urls.projectClasses(projectId, { limit: 1000 })).then(items), [projectId]);
   const [name, setName] = useState("");
   const [color, setColor] = useState("#e6194b");
   const [error, setError] = useState<Error | null>(null);
-  const [addClass, adding] = useSubmit(() => api.post(`/api/projects/${projectId}/classes/`, { name, color, kitti_type: "" })
+  const [addClass, adding] = useSubmit(() => api.post(urls.projectClasses(projectId), { name, color, kitti_type: "" })
     .then(() => { setError(null); setName(""); classes.reload(); }, setError));
   const add = (event: Event) => {
     event.preventDefault();
@@ -106,7 +107,7 @@ function Classes({ projectId, isManager }: { projectId: number; isManager: boole
       <span class="ellipsis" title=${c.name}>${c.name}</span><span class="muted">id ${c.class_id}</span>
       ${isManager ? html`<${ConfirmDelete} what=${`class "${c.name}"`}
         consequences="Only a class no object uses can be deleted; past exports keep it."
-        onConfirm=${() => api.delete(`/api/projects/${projectId}/classes/${c.id}/`)} onDeleted=${classes.reload} />` : null}
+        onConfirm=${() => api.delete(urls.projectClass(projectId, c.id))} onDeleted=${classes.reload} />` : null}
     </li>`)}</ul>
     ${isManager ? html`<form class="inline-form" onSubmit=${add}>
       <input placeholder="class name" aria-label="Name of the new class" value=${name} onInput=${(e: any) => setName(e.target.value)} required />

@@ -1,18 +1,20 @@
-/** The projects the user belongs to, and a form to create one. */
+/** The landing page: the user's tasks (batches assigned to them), the projects they belong to, and a form to create one. */
 import { useState } from "preact/hooks";
 import { api, items, type Page } from "../api/client";
 import type { Project } from "../api/types";
+import { urls } from "../api/urls";
 import { navigate } from "../router";
 import { Empty, ErrorMessage, Loading } from "../ui/feedback";
 import { html } from "../ui/html";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
+import { MyTasks } from "./MyTasks";
 
 export function ProjectsPage() {
-  const projects = useResource(() => api.get<Page<Project>>("/api/projects/?limit=1000").then(items), []);
+  const projects = useResource(() => api.get<Page<Project>>(urls.projects({ limit: 1000 })).then(items), []);
   const [name, setName] = useState("");
   const [error, setError] = useState<Error | null>(null);
-  const [createProject, creating] = useSubmit(() => api.post<Project>("/api/projects/", { name, description: "" })
+  const [createProject, creating] = useSubmit(() => api.post<Project>(urls.projects(), { name, description: "" })
     .then((project) => navigate(`/projects/${project.id}`), setError));
   const create = (event: Event) => {
     event.preventDefault();
@@ -20,6 +22,7 @@ export function ProjectsPage() {
   };
   return html`<section class="page">
     <h1>Projects</h1>
+    <${MyTasks} />
     <${ErrorMessage} error=${projects.error} what="Projects" />
     ${projects.loading && !projects.data ? html`<${Loading} what="projects" />` : null}
     ${projects.data?.length === 0 ? html`<${Empty}>You are not a member of any project yet.<//>` : null}

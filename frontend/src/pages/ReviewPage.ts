@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, items, type Page } from "../api/client";
 import type { Batch, Capture, Frame, LabelClass } from "../api/types";
+import { urls } from "../api/urls";
 import { FramePager } from "../gallery/FramePager";
 import { Gallery } from "../gallery/Gallery";
 import { frameAt, indexOfFrame, nextPendingFrame } from "../review/frameNavigation";
@@ -31,10 +32,10 @@ function revealTile(frameId: number, index: number, count: number): void {
 }
 
 export function ReviewPage({ captureId, initialBatch }: { captureId: number; initialBatch: string }) {
-  const capture = useResource(() => api.get<Capture>(`/api/captures/${captureId}/`), [captureId]);
+  const capture = useResource(() => api.get<Capture>(urls.capture(captureId)), [captureId]);
   const projectId = capture.data?.project;
   const batches = useResource<Batch[]>(
-    () => (projectId ? api.get<Batch[]>(`/api/projects/${projectId}/batches/?limit=1000`).then(items) : Promise.resolve([])),
+    () => (projectId ? api.get<Page<Batch>>(urls.projectBatches(projectId, { limit: 1000 })).then(items) : Promise.resolve([])),
     [projectId]);
   const [status, setStatus] = useState("");
   const [batch, setBatch] = useState(initialBatch);
@@ -52,11 +53,11 @@ export function ReviewPage({ captureId, initialBatch }: { captureId: number; ini
   const openId = useRef<number | null>(null);
   openId.current = selected?.id ?? null;
   const classes = useResource<LabelClass[]>(
-    () => (projectId ? api.get<LabelClass[] | Page<LabelClass>>(`/api/projects/${projectId}/classes/`).then(items) : Promise.resolve([])),
+    () => (projectId ? api.get<Page<LabelClass>>(urls.projectClasses(projectId, { limit: 1000 })).then(items) : Promise.resolve([])),
     [projectId]);
   const colorOf = (classId: number) => classColor(classId, classes.data?.find((c) => c.class_id === classId)?.color);
   const filters = { review_status: status, batch, max_confidence: maxConfidence };
-  const pager = useMemo(() => new FramePager(`/api/captures/${captureId}/frames/`, filters), [captureId, status, batch, maxConfidence]);
+  const pager = useMemo(() => new FramePager(urls.captureFrames(captureId), filters), [captureId, status, batch, maxConfidence]);
   const [, setTick] = useState(0);
   useEffect(() => pager.subscribe(() => setTick((t) => t + 1)), [pager]);
   (window as any).raylabelPager = pager; // for the e2e speed test and the console
@@ -64,11 +65,15 @@ export function ReviewPage({ captureId, initialBatch }: { captureId: number; ini
   // The queue answers 204 (no frame) once nothing is left for this user: that is the batch done, not an error.
   const [nextInBatch, fetchingNext] = useSubmit(() => {
     setNextError(null);
-    return api.post<Frame | null>(`/api/batches/${batch}/next/`).then((frame) => {
+    return api.post<Frame | null>(urls.batchNext(batch)).then((frame) => {
       setBatchFinished(!frame);
       if (frame) setSelected(frame);
     }, setNextError);
   });
+  // Opened from "My tasks" (or a link with ?batch=): the user's next frame of that batch opens at once.
+  useEffect(() => {
+    if (initialBatch) nextInBatch();
+  }, [initialBatch]);
   const open = (frame: Frame | undefined | null, index: number) => {
     if (!frame) return;
     setNoPendingLeft(false);

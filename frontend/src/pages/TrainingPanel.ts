@@ -1,7 +1,8 @@
 /** Train a radiance field for the capture: preset, progress with the PSNR curve, cancel; the fields so far. */
 import { useState } from "preact/hooks";
-import { api, items } from "../api/client";
-import type { Field, FieldQuality, Job } from "../api/types";
+import { api, items, type Page } from "../api/client";
+import type { Field, FieldQuality, Job, NerfBackends } from "../api/types";
+import { urls } from "../api/urls";
 import { ErrorMessage } from "../ui/feedback";
 import { html } from "../ui/html";
 import { JobPanel } from "../ui/JobPanel";
@@ -9,11 +10,6 @@ import { LineChart } from "../ui/LineChart";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 import { qualitySummary, verdictBadge } from "./fieldQuality";
-
-interface Presets {
-  default: string;
-  presets: Record<string, { backend: string; description: string }>;
-}
 
 type CurvePoint = [iteration: number, loss: number, psnr: number | null];
 
@@ -26,10 +22,10 @@ export function curvePoints(job: Job, column: 1 | 2): [number, number | null][] 
 export function TrainingPanel({ captureId, projectId, fields, onTrained }: {
   captureId: number; projectId: number | undefined; fields: Field[] | undefined; onTrained: () => void;
 }) {
-  const presets = useResource(() => api.get<Presets>("/api/nerf-backends/"), []);
+  const presets = useResource(() => api.get<NerfBackends>(urls.nerfBackends()), []);
   const running = useResource(async () => {
     if (!projectId) return null;
-    const jobs = items(await api.get<any>(`/api/projects/${projectId}/jobs/?kind=train&limit=20`)) as (Job & { target: string })[];
+    const jobs = items(await api.get<Page<Job>>(urls.projectJobs(projectId, { kind: "train", limit: 20 })));
     return jobs.find((j) => j.target === `capture:${captureId}` && ["queued", "running"].includes(j.status)) ?? null;
   }, [projectId, captureId]);
   const [preset, setPreset] = useState("");
@@ -38,7 +34,7 @@ export function TrainingPanel({ captureId, projectId, fields, onTrained }: {
   const shownJob = jobId ?? running.data?.id ?? null;
   const [train, starting] = useSubmit(() => {
     setError(null);
-    return api.post<Job>(`/api/captures/${captureId}/train/`, { preset: preset || presets.data?.default })
+    return api.post<Job>(urls.captureTrain(captureId), { preset: preset || presets.data?.default })
       .then((job) => setJobId(job.id), setError);
   });
   return html`<div class="panel training">

@@ -3,7 +3,6 @@ import { isManager, roleIn } from "../api/roles";
 import type { AlRound, Job, Me } from "../api/types";
 import { confidenceClass, confidenceText } from "../ui/confidence";
 import { metricKeys, qualityPoints } from "./DashboardPage";
-import { exportFormats } from "./ExportPage";
 import { curvePoints } from "./TrainingPanel";
 
 describe("what the pages read from API answers", () => {
@@ -45,12 +44,6 @@ describe("what the pages read from API answers", () => {
       points: [[1, null], [2, 0.2], [3, null], [4, 0.41]],
       notes: ["0 fr", "1 fr", "", "3 fr"],
     });
-  });
-
-  it("reads export formats as names or as {name, description}", () => {
-    expect(exportFormats({ formats: ["coco", "kitti"] })).toEqual([
-      { name: "coco", description: "" }, { name: "kitti", description: "" }]);
-    expect(exportFormats([{ name: "bop", description: "6-DoF" }])).toEqual([{ name: "bop", description: "6-DoF" }]);
   });
 
   it("splits the training curve into loss and held-out PSNR series", () => {

@@ -3,7 +3,8 @@ import type { AlRound } from "../api/types";
 import { roundFacts } from "./DashboardPage";
 
 const round = (metrics: Record<string, number>): AlRound =>
-  ({ id: 1, method: "coreset", reason: "", redundancy: 0.82, model_version: 3, metrics, picks: [] });
+  ({ id: 1, method: "coreset", reason: "", redundancy: 0.82, model_version: 3, metrics, picks: [],
+    job: null, requested_method: "auto", batch_size: 10, created_at: "2026-01-01T00:00:00Z" });
 
 describe("roundFacts", () => {
   it("says a round's figures in plain words and leaves bookkeeping out", () => {

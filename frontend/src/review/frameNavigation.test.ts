@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { urls } from "../api/urls";
 import { FramePager } from "../gallery/FramePager";
 import { frameAt, indexOfFrame, nextPendingFrame, PENDING_LOOKAHEAD_PAGES } from "./frameNavigation";
 
@@ -22,7 +23,7 @@ afterEach(() => vi.unstubAllGlobals());
 describe("stepping through the review gallery", () => {
   it("finds a frame's position and loads the page of a frame not held yet", async () => {
     serveFrames(200, () => true);
-    const pager = new FramePager("/api/captures/1/frames/", {}, 60, 8);
+    const pager = new FramePager(urls.captureFrames(1), {}, 60, 8);
     await pager.fetchPage(0);
     expect(indexOfFrame(pager, 1005)).toBe(5);
     expect(indexOfFrame(pager, 1150)).toBe(-1); // its page is not held
@@ -33,7 +34,7 @@ describe("stepping through the review gallery", () => {
 
   it("opens the next pending frame in gallery order, wrapping to the start", async () => {
     serveFrames(130, (i) => i === 3 || i === 125);
-    const pager = new FramePager("/api/captures/1/frames/", {}, 60, 8);
+    const pager = new FramePager(urls.captureFrames(1), {}, 60, 8);
     await pager.fetchPage(0);
     expect((await nextPendingFrame(pager, 3))?.index).toBe(125); // across two pages not held yet
     expect((await nextPendingFrame(pager, 125))?.index).toBe(3);
@@ -41,7 +42,7 @@ describe("stepping through the review gallery", () => {
 
   it("gives up after the look-ahead instead of fetching every page", async () => {
     const calls = serveFrames(10_000, () => false);
-    const pager = new FramePager("/api/captures/1/frames/", {}, 60, 8);
+    const pager = new FramePager(urls.captureFrames(1), {}, 60, 8);
     await pager.fetchPage(0);
     pager.ensure(0, 59); // the gallery shows the first page
     expect(await nextPendingFrame(pager, 30)).toBeNull();

@@ -6,7 +6,8 @@ import { applyFrameToCamera, imageCornersInCamera, verticalFovDegrees } from "./
 
 function frame(c2w: number[][]): Frame {
   return { id: 1, capture: 1, index: 0, width: 640, height: 480, fx: 500, fy: 400, cx: 320, cy: 240,
-    camera_to_world: c2w, review_status: "pending", image_url: "", thumbnail_url: "" };
+    camera_to_world: c2w, review_status: "pending", image_url: "", thumbnail_url: "", labels_url: "",
+    file_name: "0.png", distortion: [], confidence: null, latest_review: null };
 }
 
 // A camera 2 m up at x = -3 looking along +X with +Z up: camera -Z = world +X, camera +Y = world +Z.

@@ -5,9 +5,10 @@ import { ObjectStore } from "./objectStore";
 const BASE: SceneObject = {
   id: 7, instance_id: 1, kind: "box", label_class: 1, center: [0, 0, 0.25], size: [0.5, 0.5, 0.5],
   rotation: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], mesh_url: null, fit: null, version: 1,
+  class_name: "mug", updated_by: null, updated_at: null,
 };
 
-/** A server holding one object with versions, answering PATCH like the API (409 with `current`). */
+/** A server holding one object with versions, listing it as a page and answering PATCH like the API (409 with `current`). */
 function serve() {
   let stored = { ...BASE };
   const patches: any[] = [];
@@ -15,7 +16,7 @@ function serve() {
   vi.stubGlobal("fetch", async (url: string, init: RequestInit) => {
     const json = (body: unknown, status = 200) =>
       new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-    if (init.method === "GET") return json([stored]);
+    if (init.method === "GET") return json({ count: 1, next: null, previous: null, results: [stored] });
     const body = JSON.parse(String(init.body));
     patches.push(body);
     if (body.version !== stored.version) return json({ error: "changed", current: { object: stored } }, 409);

@@ -2,8 +2,9 @@
  * The scene objects of one capture as the annotator edits them: local state first, autosave by PATCH with
  * the version the edit was based on, a 409 kept as a conflict (the server's `current` vs ours), undo/redo.
  */
-import { api, ApiError } from "../api/client";
+import { api, ApiError, items, type Page } from "../api/client";
 import type { SceneObject } from "../api/types";
+import { urls } from "../api/urls";
 
 export type Editable = Pick<SceneObject, "center" | "size" | "rotation" | "label_class">;
 export const EDITABLE_FIELDS: (keyof Editable)[] = ["center", "size", "rotation", "label_class"];
@@ -72,8 +73,7 @@ export class ObjectStore {
   }
 
   async load(): Promise<void> {
-    const answer = await api.get<SceneObject[] | { results: SceneObject[] }>(`/api/captures/${this.captureId}/objects/?limit=1000`);
-    const list = Array.isArray(answer) ? answer : answer.results;
+    const list = items(await api.get<Page<SceneObject>>(urls.captureObjects(this.captureId, { limit: 1000 })));
     this.objects = new Map(list.map((o) => [o.id, o]));
     this.emit();
   }
@@ -90,7 +90,7 @@ export class ObjectStore {
 
   async create(kind: "box" | "mesh", values: Editable): Promise<SceneObject | null> {
     try {
-      const object = await api.post<SceneObject>(`/api/captures/${this.captureId}/objects/`, { kind, ...values });
+      const object = await api.post<SceneObject>(urls.captureObjects(this.captureId), { kind, ...values });
       this.objects.set(object.id, object);
       this.record({ kind: "create", id: object.id, object });
       this.emit();
@@ -123,7 +123,7 @@ export class ObjectStore {
     const object = this.objects.get(id);
     if (!object) return;
     try {
-      await api.delete(`/api/objects/${id}/?version=${object.version}`);
+      await api.delete(urls.object(id, { version: object.version }));
       this.objects.delete(id);
       this.conflicts.delete(id);
       if (record) this.record({ kind: "delete", id, object });
@@ -165,7 +165,7 @@ export class ObjectStore {
       return { ...step, object: current };
     }
     try {
-      const again = await api.post<SceneObject>(`/api/captures/${this.captureId}/objects/`, {
+      const again = await api.post<SceneObject>(urls.captureObjects(this.captureId), {
         kind: step.object.kind, ...pick(step.object) });
       this.objects.set(again.id, again);
       this.renumber(step.id, again.id);
@@ -202,7 +202,7 @@ export class ObjectStore {
     this.inFlight.add(id);
     this.emit();
     try {
-      const saved = await api.patch<SceneObject>(`/api/objects/${id}/`, { version: object.version, ...pick(object) });
+      const saved = await api.patch<SceneObject>(urls.object(id), { version: object.version, ...pick(object) });
       const now = this.objects.get(id);
       // Keep edits made while the request was out; take the server's version and derived fields.
       this.objects.set(id, now && this.dirty.has(id) ? { ...saved, ...pick(now) } : saved);

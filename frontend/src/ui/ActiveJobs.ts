@@ -9,13 +9,12 @@ import { api, items, type Page } from "../api/client";
 import { isFinished } from "../api/jobs";
 import { MeContext, mayCancel } from "../api/roles";
 import type { Job } from "../api/types";
+import { urls } from "../api/urls";
 import { ErrorMessage, ProgressBar } from "./feedback";
 import { html } from "./html";
 import { jobTiming } from "./jobTiming";
 
 export const ACTIVE_JOBS_POLL_MS = 3000;
-
-type ProjectJob = Job & { target?: string };
 
 const KIND_TITLES: Record<string, string> = {
   ingest: "Ingest",
@@ -32,12 +31,12 @@ export function activeJobs<T extends Job>(jobs: T[]): T[] {
 }
 
 /** "Training · capture:3": what the job does and what it works on. */
-export function jobTitle(job: ProjectJob): string {
+export function jobTitle(job: Job): string {
   return `${KIND_TITLES[job.kind] ?? job.kind} · ${job.target ?? `job ${job.id}`}`;
 }
 
 export function ActiveJobs({ projectId }: { projectId: number }) {
-  const [jobs, setJobs] = useState<ProjectJob[]>([]);
+  const [jobs, setJobs] = useState<Job[]>([]);
   const [error, setError] = useState<Error | null>(null);
   const [cancelError, setCancelError] = useState<Error | null>(null);
   const [generation, setGeneration] = useState(0);
@@ -47,7 +46,7 @@ export function ActiveJobs({ projectId }: { projectId: number }) {
     let stopped = false;
     const poll = async () => {
       try {
-        const page = await api.get<Page<ProjectJob>>(`/api/projects/${projectId}/jobs/?limit=100`);
+        const page = await api.get<Page<Job>>(urls.projectJobs(projectId, { limit: 100 }));
         if (stopped) return;
         setJobs(activeJobs(items(page)));
         setError(null);
@@ -63,8 +62,8 @@ export function ActiveJobs({ projectId }: { projectId: number }) {
       clearTimeout(timer);
     };
   }, [projectId, generation]);
-  const cancel = (job: ProjectJob) =>
-    api.post(`/api/jobs/${job.id}/cancel/`).then(() => {
+  const cancel = (job: Job) =>
+    api.post(urls.jobCancel(job.id)).then(() => {
       setCancelError(null);
       setGeneration((value) => value + 1);
     }, setCancelError);

@@ -4,6 +4,7 @@ import { api } from "../api/client";
 import { isFinished, useJob } from "../api/jobs";
 import { MeContext, mayCancel } from "../api/roles";
 import type { Job } from "../api/types";
+import { urls } from "../api/urls";
 import { ErrorMessage, ProgressBar } from "./feedback";
 import { html } from "./html";
 import { jobTiming } from "./jobTiming";
@@ -20,7 +21,7 @@ export function JobPanel({ jobId, title, onEnd, children }: Props) {
   const [cancelError, setCancelError] = useState<Error | null>(null);
   const me = useContext(MeContext);
   if (jobId === null) return null;
-  const cancel = () => api.post(`/api/jobs/${jobId}/cancel/`).catch(setCancelError);
+  const cancel = () => api.post(urls.jobCancel(jobId)).catch(setCancelError);
   return html`<div class="job" data-job-status=${job?.status ?? "loading"}>
     <div class="job-head">
       <strong class="ellipsis">${title}</strong>
