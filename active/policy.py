@@ -1,8 +1,11 @@
-"""Which acquisition function to use, from the pool's redundancy and the labelling budget.
+"""Which acquisition function to use, and whether the model also learns from unlabelled frames, from the
+pool's redundancy and the labelling budget.
 
 After Table 7 of "Best Practices in Active Learning for Semantic Segmentation" (Mittal et al., 2023):
-redundant pools -> Coreset at every budget; diverse pools with a low budget -> random; diverse pools with
-a high budget -> single-sample uncertainty (EquAL where horizontal flips preserve labels, else entropy).
+redundant pools -> Coreset with semi-supervised training at every budget; diverse pools with a low budget ->
+random with semi-supervised training; diverse pools with a high budget -> single-sample uncertainty (EquAL
+where horizontal flips preserve labels, else entropy), semi-supervised training optional and off: the paper
+finds single-sample methods gain little or nothing from it, and it doubles a round's training time.
 """
 from __future__ import annotations
 
@@ -30,12 +33,18 @@ class PolicyConfig:
 
 @dataclass(frozen=True)
 class PolicyChoice:
-    """method : registry name of the acquisition function; reason : one sentence saying why."""
+    """method : registry name of the acquisition function; semi_supervised : whether the round's model also
+    learns from the unlabelled frames; reason : one sentence saying why."""
 
     method: str
     reason: str
     redundant: bool
     low_budget: bool
+    semi_supervised: bool
+
+
+#: How a reason says that the round's model also learns from unlabelled frames.
+LEARNS_FROM_UNLABELLED = "The model also learns from the frames nobody labelled yet, from its own confident guesses"
 
 
 def is_low_budget(budget: Budget, pool_size: int, config: PolicyConfig = PolicyConfig()) -> bool:
@@ -53,7 +62,8 @@ def choose_acquisition(
     has_labels: bool = True,
     config: PolicyConfig = PolicyConfig(),
 ) -> PolicyChoice:
-    """The acquisition function for this pool and budget, and a sentence telling the manager why, in plain words.
+    """The acquisition function and the semi-supervised setting for this pool and budget, and a sentence telling
+    the manager why, in plain words.
 
     has_labels : whether any frame is labelled yet; without one, a function that needs a trained model
         gives way to random
@@ -62,7 +72,7 @@ def choose_acquisition(
     if has_labels or not acquisition_function(choice.method).needs_trained_model:
         return choice
     reason = f"{choice.reason}. No frame is accepted yet, though, so this first round picks at random"
-    return PolicyChoice("random", reason, choice.redundant, choice.low_budget)
+    return PolicyChoice("random", reason, choice.redundant, choice.low_budget, choice.semi_supervised)
 
 
 def _choice_for_pool(
@@ -74,20 +84,25 @@ def _choice_for_pool(
     if redundancy.is_redundant:
         reason = (
             f"Most frames look alike ({look_alike}, as in a video), so the round picks frames that cover the "
-            "whole scene (Coreset): the frames the model is least sure about would be near-copies of each other"
+            "whole scene (Coreset): the frames the model is least sure about would be near-copies of each other. "
+            f"{LEARNS_FROM_UNLABELLED}: frames that cover the scene leave the rest close to a labelled one, "
+            "where the model's guesses are good enough to learn from"
         )
-        return PolicyChoice("coreset", reason, True, low)
+        return PolicyChoice("coreset", reason, True, low, True)
     diverse = f"Frames differ from each other (only {look_alike})"
     if low:
         reason = (
             f"{diverse} and few get labelled ({per_cycle}), so the round picks at random: with so few labels, "
-            "no smarter choice does better"
+            f"no smarter choice does better. {LEARNS_FROM_UNLABELLED}: with so few labels, the unlabelled "
+            "frames are most of what it can learn from"
         )
-        return PolicyChoice("random", reason, False, True)
+        return PolicyChoice("random", reason, False, True, True)
     method = "equal" if flips_make_sense else "entropy"
     name = "EquAL: unsure, or changes its answer on a mirrored image" if flips_make_sense else "entropy"
     reason = (
         f"{diverse} and many get labelled ({per_cycle}), so the round picks the frames the model is least "
-        f"sure about ({name})"
+        f"sure about ({name}). The model learns from labelled frames only: the frames it is unsure about are "
+        "the ones where its own guesses would teach it least, and learning from unlabelled frames would double "
+        "the training time for little gain (you can still switch it on)"
     )
-    return PolicyChoice(method, reason, False, False)
+    return PolicyChoice(method, reason, False, False, False)

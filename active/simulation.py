@@ -9,6 +9,7 @@ import numpy as np
 from active.acquisition.inputs import gather_inputs
 from active.budget_curves import Budget
 from active.metrics import confusion_matrix, mean_iou
+from active.models.fixmatch import ConsistencyConfig
 from active.models.segmentation_model import SegmentationModel, SegmentationModelConfig
 from active.selection import SelectionResult
 
@@ -30,7 +31,8 @@ class SimulationConfig:
     """Steps of training for the first model and for each later cycle; ``from_scratch`` retrains each
     cycle from fresh weights instead of continuing (ActiveAnno3D continues); ``scale_steps`` multiplies a
     cycle's steps by the labelled set's growth since the first round (|labelled| / |initial|), so a
-    fresh model sees its data as many times per frame as the first model did."""
+    fresh model sees its data as many times per frame as the first model did. ``semi_supervised`` also
+    trains every model on the pool's unlabelled frames with ``consistency`` (FixMatch-style)."""
 
     budget: Budget
     up_to: float
@@ -39,12 +41,20 @@ class SimulationConfig:
     from_scratch: bool = False
     scale_steps: bool = False
     mc_passes: int = 6
+    semi_supervised: bool = False
+    consistency: ConsistencyConfig = ConsistencyConfig()
 
     def steps_for(self, n_labelled: int, n_initial: int) -> int:
         """Training steps of a cycle that ends with ``n_labelled`` frames labelled."""
         if not self.scale_steps:
             return self.cycle_steps
         return int(round(self.cycle_steps * n_labelled / n_initial))
+
+    def training(self, pool: "SegmentationSet", labelled: np.ndarray) -> dict:
+        """``fit`` keywords for the unlabelled frames: none when not semi-supervised."""
+        if not self.semi_supervised:
+            return {}
+        return {"unlabelled": np.delete(pool.images, labelled, axis=0), "consistency": self.consistency}
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,7 @@ def first_round(
     n_initial = int(config.budget.counts(len(pool), config.up_to)[0])
     labelled = np.sort(rng.choice(len(pool), size=n_initial, replace=False))
     model = SegmentationModel.untrained(model_config).fit(
-        pool.images[labelled], pool.masks[labelled], steps=config.initial_steps
+        pool.images[labelled], pool.masks[labelled], steps=config.initial_steps, **config.training(pool, labelled)
     )
     return FirstRound(labelled, model, evaluate_miou(model, test, model_config.n_classes))
 
@@ -108,7 +118,7 @@ def run_active_learning(
         began = time.perf_counter()
         model = model.fit(pool.images[labelled], pool.masks[labelled],
                           steps=config.steps_for(len(labelled), len(start.labelled)),
-                          from_scratch=config.from_scratch)
+                          from_scratch=config.from_scratch, **config.training(pool, labelled))
         seconds.append(time.perf_counter() - began)
         mious.append(evaluate_miou(model, test, n_classes))
         selections.append(selection)

@@ -1,4 +1,5 @@
 """Scoring models for active learning."""
+from active.models.fixmatch import ConsistencyConfig
 from active.models.segmentation_model import (
     SegmentationModel,
     SegmentationModelConfig,
@@ -7,4 +8,7 @@ from active.models.segmentation_model import (
 )
 from active.models.tiny_unet import TinyUNet
 
-__all__ = ["SegmentationModel", "SegmentationModelConfig", "TinyUNet", "fit_segmentation_model", "images_to_tensor"]
+__all__ = [
+    "ConsistencyConfig", "SegmentationModel", "SegmentationModelConfig", "TinyUNet", "fit_segmentation_model",
+    "images_to_tensor",
+]

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from active.checks import check_ndim
 from active.metrics import IGNORE_INDEX
+from active.models.fixmatch import ConsistencyConfig, consistency_loss
 from active.models.tiny_unet import TinyUNet
 
 
@@ -53,17 +54,22 @@ class SegmentationModel:
 
     def fit(
         self, images: np.ndarray, masks: np.ndarray, *, steps: int, from_scratch: bool = False,
+        unlabelled: np.ndarray | None = None, consistency: ConsistencyConfig = ConsistencyConfig(),
         on_step: Callable[[int, int], None] | None = None,
     ) -> "SegmentationModel":
         """A new model (version + 1) trained for ``steps`` minibatches, continuing from these weights
         (ActiveAnno3D's continuous training) or, with ``from_scratch``, from fresh ones.
 
+        unlabelled : (M, H, W, 3) uint8 frames without labels; given (M > 0), every step also learns from a
+            batch of them by FixMatch-style consistency (:mod:`active.models.fixmatch`, set by ``consistency``)
         ``on_step(done, steps)`` is called after every step, so a caller can report progress (a job's
         heartbeat) or stop the training by raising."""
         start = SegmentationModel.untrained(self.config) if from_scratch else self
         network = copy.deepcopy(start.network)
         version = self.model_version + 1
-        _train(network, images, masks, self.config, steps, seed=(self.config.seed, version), on_step=on_step)
+        semi_supervised = unlabelled is not None and len(unlabelled) > 0 and consistency.weight > 0
+        _train(network, images, masks, self.config, steps, seed=(self.config.seed, version), on_step=on_step,
+               unlabelled=unlabelled if semi_supervised else None, consistency=consistency)
         return SegmentationModel(self.config, network, version)
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
@@ -141,13 +147,15 @@ def images_to_tensor(images: np.ndarray) -> torch.Tensor:
 
 def _train(
     network: TinyUNet, images, masks, config: SegmentationModelConfig, steps: int, seed,
-    on_step: Callable[[int, int], None] | None = None,
+    on_step: Callable[[int, int], None] | None = None, unlabelled: np.ndarray | None = None,
+    consistency: ConsistencyConfig = ConsistencyConfig(),
 ) -> None:
     check_ndim("masks", masks, 3, "(N, H, W)")
     if len(images) != len(masks) or len(images) == 0:
         raise ValueError("fit needs at least one image and one mask per image")
     x = images_to_tensor(images)
     y = torch.from_numpy(np.asarray(masks, dtype=np.int64))
+    u = None if unlabelled is None else images_to_tensor(unlabelled)
     order = np.random.default_rng(seed)
     optimizer = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
     network.train()
@@ -156,6 +164,9 @@ def _train(
         for done in range(1, steps + 1):
             batch = torch.from_numpy(order.choice(len(x), size=min(config.batch_size, len(x)), replace=False))
             loss = F.cross_entropy(network(x[batch]), y[batch], ignore_index=config.ignore_index)
+            if u is not None:
+                picked = order.choice(len(u), size=min(consistency.unlabelled_batch, len(u)), replace=False)
+                loss = loss + consistency.weight * consistency_loss(network, u[torch.from_numpy(picked)], consistency)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -423,3 +423,15 @@ class CocoCheckSerializer(serializers.Serializer):
     unmatched_images = serializers.ListField(child=serializers.CharField())
     frames_without_labels = serializers.ListField(child=serializers.IntegerField(), help_text="Frame ids.")
     unknown_categories = serializers.ListField(child=serializers.CharField())
+
+
+class RoundMethodSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    needs_trained_model = serializers.BooleanField(help_text="It ranks by a scoring model trained on accepted frames.")
+
+
+class AcquisitionFunctionsSerializer(serializers.Serializer):
+    default = serializers.CharField(help_text="The method a round without one uses.")
+    methods = RoundMethodSerializer(many=True, help_text="auto, then every registered acquisition function.")

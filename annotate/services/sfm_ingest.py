@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from annotate.errors import JobCancelled
 from annotate.models import Capture
 from annotate.services.jobs import JobReporter
+from nerf_labeling.errors import InputError
 
 #: the share of the ingest job's progress bar SfM takes, after unpacking
 SFM_PROGRESS = (0.1, 0.6)
@@ -32,8 +33,6 @@ def read_or_place_poses(capture: Capture, root: Path, reporter: JobReporter):
     or, for an upload of photos alone, poses by structure-from-motion (exhaustive matching)."""
     from nerf_labeling.capture import CaptureNotFoundError, find_capture
     from nerf_labeling.capture.photos import PHOTO_SUFFIXES, PhotoLimits, find_photos
-
-    from nerf_labeling.errors import InputError
 
     try:
         return find_capture(root), None
@@ -79,7 +78,6 @@ def place_photos(capture: Capture, root: Path, names: list[str], *, matching: st
     """
     from nerf_labeling.capture.ground import align_to_ground
     from nerf_labeling.capture.sfm import SfmCancelled, SfmOptions, run_sfm
-    from nerf_labeling.errors import InputError
 
     cancelled = threading.Event()
     start, end = SFM_PROGRESS
@@ -91,7 +89,8 @@ def place_photos(capture: Capture, root: Path, names: list[str], *, matching: st
             cancelled.set()
 
     try:
-        result = run_sfm(root, names, options=SfmOptions(matching=matching), progress=progress, should_stop=cancelled.is_set)
+        options = SfmOptions(matching=matching)
+        result = run_sfm(root, names, options=options, progress=progress, should_stop=cancelled.is_set)
     except SfmCancelled:
         raise JobCancelled() from None
     notes = list(result.notes)

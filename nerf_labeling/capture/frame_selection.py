@@ -61,13 +61,16 @@ def score_frame(rgb: np.ndarray, rules: SelectionRules = SelectionRules()) -> Fr
     return FrameScore(sharpness=sharpness(luma), thumbnail=thumbnail)
 
 
-def select_frames(scores: Sequence[FrameScore], rules: SelectionRules = SelectionRules()) -> tuple[list[int], dict[int, str]]:
+def select_frames(
+    scores: Sequence[FrameScore], rules: SelectionRules = SelectionRules()
+) -> tuple[list[int], dict[int, str]]:
     """Indices of the frames to keep, in order, and a reason for each dropped index."""
     dropped: dict[int, str] = {}
     values = np.array([score.sharpness for score in scores])
     sharp = []
     for index, value in enumerate(values):
-        window = np.delete(values[max(0, index - rules.neighbours) : index + rules.neighbours + 1], min(index, rules.neighbours))
+        around = values[max(0, index - rules.neighbours) : index + rules.neighbours + 1]
+        window = np.delete(around, min(index, rules.neighbours))  # the frame itself
         typical = float(np.median(window)) if len(window) else value
         if value < rules.blur_ratio * typical:
             dropped[index] = f"blurry (sharpness {value:.2g}, its neighbours {typical:.2g})"

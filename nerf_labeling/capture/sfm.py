@@ -102,7 +102,8 @@ class SfmResult:
     def moved(self, similarity: Similarity, *, units: str | None = None) -> "SfmResult":
         """The same result in a world moved by ``similarity`` (poses and points), with ``units`` if given."""
         points = replace(self.points, xyz=similarity.apply(self.points.xyz))
-        return replace(self, capture=transform_capture(self.capture, similarity), points=points, units=units or self.units)
+        capture = transform_capture(self.capture, similarity)
+        return replace(self, capture=capture, points=points, units=units or self.units)
 
 
 ProgressCallback = Callable[[SfmProgress], None]
@@ -183,7 +184,9 @@ def _run(image_dir: Path, names: list[str], options: SfmOptions, run: _Run, work
     database.unlink(missing_ok=True)
     with run:
         run.stage("features", lambda: _extract(pycolmap, database, image_dir, names, options, run.token))
-        run.stage("matching", lambda: _match(pycolmap, database, names, options, workdir, run.token), f"{options.matching} matching")
+        run.stage(
+            "matching", lambda: _match(pycolmap, database, names, options, workdir, run.token), f"{options.matching} matching"
+        )
         models = run.stage("mapping", lambda: _map(pycolmap, database, image_dir, workdir, options, run, len(names)))
     return _result(pycolmap, models, database, image_dir, names, options, workdir)
 
@@ -216,14 +219,17 @@ def _match(pycolmap, database: Path, names: list[str], options: SfmOptions, work
     matching = pycolmap.FeatureMatchingOptions()
     matching.num_threads = options.num_threads
     if options.matching == "exhaustive":
-        pycolmap.match_exhaustive(database, matching_options=matching, device=pycolmap.Device.cpu, cancellation_token=token)
+        pycolmap.match_exhaustive(
+            database, matching_options=matching, device=pycolmap.Device.cpu, cancellation_token=token
+        )
         return
     pair_list = workdir / "pairs.txt"
     pair_list.write_text("".join(f"{a} {b}\n" for a, b in video_pairs(names, options.overlap, options.keyframe_every)))
     pairing = pycolmap.ImportedPairingOptions()
     pairing.match_list_path = str(pair_list)
     pycolmap.match_image_pairs(
-        database, matching_options=matching, pairing_options=pairing, device=pycolmap.Device.cpu, cancellation_token=token
+        database, matching_options=matching, pairing_options=pairing, device=pycolmap.Device.cpu,
+        cancellation_token=token,
     )
 
 
@@ -257,7 +263,9 @@ def _map(pycolmap, database: Path, image_dir: Path, workdir: Path, options: SfmO
     )
 
 
-def _result(pycolmap, models: dict, database: Path, image_dir: Path, names: list[str], options, workdir: Path) -> SfmResult:
+def _result(
+    pycolmap, models: dict, database: Path, image_dir: Path, names: list[str], options: SfmOptions, workdir: Path
+) -> SfmResult:
     ranked = sorted(models.values(), key=lambda model: model.num_reg_images(), reverse=True)
     sizes = tuple(model.num_reg_images() for model in ranked)
     registered = sizes[0] if sizes else 0
@@ -292,7 +300,9 @@ def _reasons(pycolmap, database: Path, missing: list[str], others: list) -> dict
     for rank, model in enumerate(others, start=2):
         for image in model.images.values():
             if image.has_pose:
-                in_other[image.name] = f"placed only in a smaller, disconnected model (model {rank}, {model.num_reg_images()} frames)"
+                in_other[image.name] = (
+                    f"placed only in a smaller, disconnected model (model {rank}, {model.num_reg_images()} frames)"
+                )
     with pycolmap.Database.open(database) as db:
         ids = {image.name: image.image_id for image in db.read_all_images()}
         keypoints = {name: db.num_keypoints_for_image(image_id) for name, image_id in ids.items()}

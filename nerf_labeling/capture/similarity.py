@@ -62,7 +62,9 @@ def umeyama(source: FloatArray, target: FloatArray) -> Similarity:
 def transform_capture(capture: CaptureData, similarity: Similarity) -> CaptureData:
     """The same capture with every frame's pose moved by ``similarity``."""
     frames = tuple(
-        replace(frame, camera=replace(frame.camera, camera_to_world=similarity.apply_to_pose(frame.camera.camera_to_world)))
+        replace(
+            frame, camera=replace(frame.camera, camera_to_world=similarity.apply_to_pose(frame.camera.camera_to_world))
+        )
         for frame in capture.frames
     )
     return replace(capture, frames=frames)

@@ -97,7 +97,8 @@ def _stream_info(container, path: Path, limits: VideoLimits) -> VideoInfo:
         raise InputError(f"{path.name}: the video stream has no frame size (a damaged file?)")
     if width * height > limits.max_pixels:
         raise InputError(
-            f"{path.name} has {width}x{height} = {width * height} pixels per frame, over the limit of {limits.max_pixels}"
+            f"{path.name} has {width}x{height} = {width * height} pixels per frame, "
+            f"over the limit of {limits.max_pixels}"
         )
     fps = float(stream.average_rate or stream.guessed_rate or 0.0)
     if stream.duration is not None and stream.time_base is not None:
@@ -153,7 +154,9 @@ def select_video_frames(
                     best[span] = (score, VideoFrame(decoded, time_s, rgb, score))
                 decoded += 1
         except av.FFmpegError as error:
-            raise InputError(f"{path.name} is damaged: decoding stopped after {decoded} frames ({_reason(error, path)})") from None
+            raise InputError(
+                f"{path.name} is damaged: decoding stopped after {decoded} frames ({_reason(error, path)})"
+            ) from None
     candidates = [best[span][1] for span in sorted(best)]
     kept, dropped = select_frames([candidate.score for candidate in candidates], rules)
     frames = tuple(candidates[i] for i in kept)

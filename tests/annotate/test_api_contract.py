@@ -6,7 +6,10 @@ answers themselves, so a view that declares a page but answers a bare array fail
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from annotate.models import LabelClass, SceneObject
+from annotate.api.serializers import RoundSerializer, SceneObjectSerializer
+from annotate.models import ActiveLearningRound, LabelClass, SceneObject
+from annotate.services.active_learning import round_payload
+from annotate.services.scene_objects import object_payload
 
 PAGE_FIELDS = {"count", "next", "previous", "results"}
 ERROR_REF = "#/components/schemas/Error"
@@ -71,12 +74,24 @@ def test_every_operation_documents_its_errors_with_the_one_error_body(schema):
             assert _json_schema(responses[code]) == {"$ref": ERROR_REF}, f"{method} {path} {code}"
 
 
-def test_every_list_endpoint_answers_a_page(schema, project, capture, manager, manager_api):
-    label_class = LabelClass.objects.create(project=project, name="mug", class_id=1)
-    SceneObject.objects.create(
+def _place_a_box(capture, user) -> SceneObject:
+    label_class = LabelClass.objects.create(project=capture.project, name="mug", class_id=1)
+    return SceneObject.objects.create(
         capture=capture, instance_id=1, kind="box", label_class=label_class, object_to_world=[
-            [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], size=[1, 1, 1], updated_by=manager,
+            [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], size=[1, 1, 1], updated_by=user,
     )
+
+
+def test_serializers_of_service_shaped_answers_declare_every_key_the_service_gives(capture, manager):
+    obj = _place_a_box(capture, manager)
+    assert SceneObjectSerializer(obj).data == object_payload(obj)
+    al_round = ActiveLearningRound.objects.create(
+        project=capture.project, requested_method="auto", method="random", reason="few labels", batch_size=2)
+    assert set(RoundSerializer(al_round).data) == set(round_payload(al_round))
+
+
+def test_every_list_endpoint_answers_a_page(schema, project, capture, manager, manager_api):
+    _place_a_box(capture, manager)
     ids = {"project_id": project.pk, "capture_id": capture.pk}
     pages = [
         path for path, method, operation in _operations(schema)

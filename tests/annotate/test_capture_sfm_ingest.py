@@ -53,7 +53,8 @@ def test_photos_without_poses_become_upright_frames_with_sparse_points(project, 
     truth = {f"holiday/{path.name}": camera for path, camera in zip(paths, cameras)}
     assert [frame.file_name for frame in frames] == sorted(truth)
     similarity, position, _, extent = pose_errors(
-        [np.array(frame.camera_to_world) for frame in frames], [truth[frame.file_name].camera_to_world for frame in frames]
+        [np.array(frame.camera_to_world) for frame in frames],
+        [truth[frame.file_name].camera_to_world for frame in frames],
     )
     assert position.max() < 0.01 * extent
     assert np.degrees(np.arccos(similarity.rotation[2, 2])) < 2.0  # world +Z is up

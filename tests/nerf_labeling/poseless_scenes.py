@@ -26,7 +26,9 @@ def orbit_cameras(n_frames: int, **orbit) -> list[Camera]:
 
 def hemisphere_cameras(n_frames: int, seed: int = 0) -> list[Camera]:
     intrinsics = pinhole_intrinsics(WIDTH, HEIGHT, 60.0)
-    poses = random_hemisphere_poses(np.random.default_rng(seed), n_frames, radius_range=(2.0, 2.6), elevation_degrees=(20.0, 45.0))
+    poses = random_hemisphere_poses(
+        np.random.default_rng(seed), n_frames, radius_range=(2.0, 2.6), elevation_degrees=(20.0, 45.0)
+    )
     return [Camera(intrinsics, pose) for pose in poses]
 
 
@@ -46,7 +48,9 @@ def rotation_angle_degrees(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.degrees(np.arccos(cosine)))
 
 
-def pose_errors(estimated: list[np.ndarray], truth: list[np.ndarray]) -> tuple[Similarity, np.ndarray, np.ndarray, float]:
+def pose_errors(
+    estimated: list[np.ndarray], truth: list[np.ndarray]
+) -> tuple[Similarity, np.ndarray, np.ndarray, float]:
     """Align estimated c2w poses onto the truth by a similarity of their centres.
 
     Returns the similarity, per-frame centre errors (metres), rotation errors (degrees), and the extent
