@@ -47,6 +47,16 @@ class PolicyChoice:
 LEARNS_FROM_UNLABELLED = "The model also learns from the frames nobody labelled yet, from its own confident guesses"
 
 
+#: Methods that gain from semi-supervised training (Table 7): those that do not pick the frames the model is
+#: least sure about, whose neighbours it therefore guesses well enough to learn from.
+SEMI_SUPERVISED_METHODS = frozenset({"coreset", "random"})
+
+
+def semi_supervised_helps(method: str) -> bool:
+    """Whether a round with ``method`` trains on the unlabelled frames when nobody says otherwise."""
+    return method in SEMI_SUPERVISED_METHODS
+
+
 def is_low_budget(budget: Budget, pool_size: int, config: PolicyConfig = PolicyConfig()) -> bool:
     """Whether one cycle of ``budget`` on a pool of ``pool_size`` frames counts as a low budget."""
     per_cycle_frames = budget.per_cycle * pool_size

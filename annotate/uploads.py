@@ -1,7 +1,7 @@
 """Upload size limits, enforced before and while a request body is read, never after it is spooled.
 
-Each view that takes a file names the setting that limits it (``upload_limit_setting`` on the view class
-or function); every other request may carry at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (DRF parses
+Each view that takes a file names the setting that limits it (``upload_limit_setting`` on the view
+class); every other request may carry at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (DRF parses
 multipart bodies on any API view, so an undeclared view must not accept a big file either).
 
 Two guards, so an oversize upload is answered 413 with a message naming the limit:
@@ -39,18 +39,6 @@ def upload_limit_for(view) -> str:
         if setting:
             return setting
     return "DATA_UPLOAD_MAX_MEMORY_SIZE"
-
-
-def limits_uploads(setting: str):
-    """Mark a view function as taking files of up to ``settings.<setting>`` bytes."""
-    if setting not in LIMITED_KINDS:
-        raise ValueError(f"unknown upload limit {setting!r}; known: {sorted(LIMITED_KINDS)}")
-
-    def mark(view):
-        view.upload_limit_setting = setting
-        return view
-
-    return mark
 
 
 def too_large(setting: str, size: int | None = None) -> UploadTooLargeError:

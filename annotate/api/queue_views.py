@@ -173,6 +173,10 @@ class RoundRequestSerializer(serializers.Serializer):
     from_scratch = serializers.BooleanField(default=False)
     seed = serializers.IntegerField(min_value=0, max_value=2**32 - 1, default=0)
     train_steps = serializers.IntegerField(min_value=1, max_value=10000, default=al_services.TRAIN_STEPS)
+    semi_supervised = serializers.BooleanField(
+        allow_null=True, default=None,
+        help_text="Also train the scoring model on the unlabelled frames; null: as the policy (auto) or the "
+                  "method suggests.")
 
 
 class RoundListView(ListView):

@@ -93,18 +93,25 @@ class JobSerializer(serializers.ModelSerializer):
 
 class CaptureSerializer(serializers.ModelSerializer):
     frame_count = serializers.IntegerField(read_only=True, default=None)
+    units = serializers.ChoiceField(
+        choices=["metric", "arbitrary"], read_only=True,
+        help_text="arbitrary: posed by structure-from-motion and no scale set yet (KITTI and BOP exports refuse it).",
+    )
 
     class Meta:
         model = Capture
         fields = [
-            "id", "project", "name", "status", "error", "source_format", "metadata", "frame_count",
+            "id", "project", "name", "status", "error", "source_format", "metadata", "units", "frame_count",
             "created_at",
         ]
         read_only_fields = fields
 
 
 class CaptureUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A zip holding transforms.json (or a COLMAP model) and the images.")
+    file = serializers.FileField(
+        help_text="A zip holding transforms.json (or a COLMAP model) and the images, a zip of photos alone, or a "
+        "video (.mp4, .mov, .m4v, .webm, .mkv); photos alone and videos are posed by structure-from-motion."
+    )
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

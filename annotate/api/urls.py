@@ -1,6 +1,8 @@
 from django.urls import path, re_path
 
-from annotate.api import acquisition_views, errors, field_import_views, queue_views, scene_views, task_views, token_views, views
+from annotate.api import (
+    acquisition_views, errors, field_import_views, queue_views, scene_views, sfm_views, task_views, token_views, views,
+)
 
 app_name = "api"
 
@@ -27,6 +29,8 @@ urlpatterns = [
     path("captures/<int:capture_id>/", views.CaptureDetailView.as_view(), name="capture-detail"),
     path("captures/<int:capture_id>/ingest/", views.CaptureIngestView.as_view(), name="capture-ingest"),
     path("captures/<int:capture_id>/frames/", views.FrameListView.as_view(), name="frame-list"),
+    path("captures/<int:capture_id>/sparse-points/", sfm_views.SparsePointsView.as_view(), name="capture-sparse-points"),
+    path("captures/<int:capture_id>/scale/", sfm_views.CaptureScaleView.as_view(), name="capture-scale"),
     path("frames/<int:frame_id>/", views.FrameDetailView.as_view(), name="frame-detail"),
     path("frames/<int:frame_id>/image/", views.FrameImageView.as_view(), name="frame-image"),
     path("frames/<int:frame_id>/thumbnail/", views.FrameThumbnailView.as_view(), name="frame-thumbnail"),

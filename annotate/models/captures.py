@@ -44,6 +44,11 @@ class Capture(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def units(self) -> str:
+        """``"metric"``, or ``"arbitrary"`` for a capture posed by structure-from-motion until its scale is set."""
+        return (self.metadata or {}).get("units", "metric")
+
 
 class Frame(models.Model):
     """One image of a capture with its calibration.

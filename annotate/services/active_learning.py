@@ -2,8 +2,13 @@
 
 A round is a job. It trains the project's segmentation model on the rendered class masks of accepted
 frames (continuing from the previous round's weights, ActiveAnno3D's continuous training, unless
-``from_scratch``), estimates how redundant the pool is, lets the policy pick the method when asked for
+``from_scratch``), and, when semi-supervised, also on the pool's unlabelled frames (FixMatch-style
+consistency); it estimates how redundant the pool is, lets the policy pick the method when asked for
 ``auto``, and stores every candidate's score with the reason for each pick.
+
+Redundancy is judged with the model the round starts from, before training: whether the frames look
+alike is a property of the pool, and the policy's answer decides whether the round trains on the
+unlabelled frames.
 """
 from __future__ import annotations
 
@@ -30,8 +35,10 @@ MC_PASSES = 8
 
 def start_round(
     *, project: Project, user, method: str = "auto", batch_size: int = 10, from_scratch: bool = False, seed: int = 0,
-    train_steps: int = TRAIN_STEPS,
+    train_steps: int = TRAIN_STEPS, semi_supervised: bool | None = None,
 ) -> Job:
+    """semi_supervised : also train on the unlabelled pool frames; None lets the policy decide (for ``auto``)
+    or the chosen method's default (on for Coreset and random, off for single-sample uncertainty)."""
     methods = [entry["name"] for entry in round_methods()]
     if method not in methods:
         raise UserFacingError(f"Unknown method {method!r}; choose one of {', '.join(methods)}.")
@@ -50,7 +57,7 @@ def start_round(
         return start_job(
             kind=JobKind.AL_ROUND, target=f"project:{project.pk}", project=project, user=user,
             params={"method": method, "batch_size": batch_size, "from_scratch": from_scratch, "seed": seed,
-                    "train_steps": train_steps},
+                    "train_steps": train_steps, "semi_supervised": semi_supervised},
             work=JobKind.AL_ROUND,
         )
 
@@ -75,7 +82,7 @@ def _small_mask(frame: Frame) -> np.ndarray:
 def run_round(*, job: Job, reporter: JobReporter) -> dict:
     from active.acquisition import gather_inputs, make_acquisition
     from active.budget_curves import Budget
-    from active.policy import choose_acquisition
+    from active.policy import choose_acquisition, semi_supervised_helps
     from active.redundancy import estimate_redundancy
 
     project, params = job.project, job.params
@@ -90,26 +97,34 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
     labelled_images = (_load_small_images(labelled, reporter, start=0.15, end=0.2, what="labelled frame")
                        if labelled else np.zeros((0, *pool_images.shape[1:]), np.uint8))
 
-    reporter.progress(0.2, "Updating the scoring model", force=True)
-    model, model_row, quality = _updated_model(
-        project, labelled, labelled_images, from_scratch=params["from_scratch"], steps=params["train_steps"],
-        reporter=reporter,
-    )
-
-    reporter.progress(0.5, "Checking how alike the frames are", force=True)
-    features = model.features(pool_images)
-    reporter.progress(0.55, "Checking how alike the frames are", force=True)
+    start_model = _start_model(project, from_scratch=params["from_scratch"])
+    reporter.progress(0.2, "Checking how alike the frames are", force=True)
     redundancy = estimate_redundancy(
-        features, rng, sequence_ids=np.array([f.capture_id for f in pool]), positions=np.array([f.index for f in pool])
+        start_model.features(pool_images), rng, sequence_ids=np.array([f.capture_id for f in pool]),
+        positions=np.array([f.index for f in pool]),
     )
-    method, reason = params["method"], ""
+    method, semi_supervised = params["method"], params.get("semi_supervised")
     if method == AUTO:
         labelled_share = max(len(labelled) / (len(pool) + len(labelled)), 1e-6)
         choice = choose_acquisition(redundancy, Budget(min(labelled_share, 1.0), batch_size / len(pool)), len(pool),
                                     has_labels=bool(labelled))
         method, reason = choice.method, choice.reason
+        if semi_supervised is None:
+            semi_supervised = choice.semi_supervised
+        elif semi_supervised != choice.semi_supervised:
+            reason += f". A manager turned learning from unlabelled frames {'on' if semi_supervised else 'off'}"
     else:
         reason = f"A manager chose {method} for this round"
+        if semi_supervised is None:
+            semi_supervised = semi_supervised_helps(method)
+        reason += (", the model also learning from the frames nobody labelled yet" if semi_supervised
+                   else ", the model learning from labelled frames only")
+
+    reporter.progress(0.2, "Updating the scoring model", force=True)
+    model, model_row, quality = _updated_model(
+        project, start_model, labelled, labelled_images, from_scratch=params["from_scratch"],
+        steps=params["train_steps"], unlabelled_images=pool_images if semi_supervised else None, reporter=reporter,
+    )
 
     reporter.progress(0.6, f"Scoring {len(pool)} frames with {method}", force=True)
     acquisition = make_acquisition(method, rng=rng)
@@ -127,6 +142,24 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
             "picked": len(selection), "model_version": model.version, **quality}
 
 
+def _start_model(project: Project, *, from_scratch: bool):
+    """The model a round starts from: the project's last one, or fresh weights (first round, ``from_scratch``,
+    or classes added since, which the old head does not fit)."""
+    from active.models.segmentation_model import SegmentationModel, SegmentationModelConfig
+
+    n_classes = 1 + max([c.class_id for c in project.label_classes.all()] or [1])
+    previous = project.scoring_models.order_by("-version").first()
+    if previous is not None and not from_scratch:
+        with previous.weights.open("rb") as handle:
+            model = SegmentationModel.from_bytes(handle.read())
+        if model.config.n_classes == n_classes:
+            return model
+    model = SegmentationModel.untrained(SegmentationModelConfig(n_classes=n_classes, seed=project.pk))
+    if previous is not None:
+        model.model_version = previous.version
+    return model
+
+
 def _load_small_images(frames: list[Frame], reporter: JobReporter, *, start: float, end: float, what: str):
     """(N, H, W, 3) uint8 frames at model size, reporting (and so heartbeating) while a big pool loads."""
     images = []
@@ -137,38 +170,27 @@ def _load_small_images(frames: list[Frame], reporter: JobReporter, *, start: flo
 
 
 def _updated_model(
-    project: Project, labelled: list[Frame], labelled_images: np.ndarray, *, from_scratch: bool, steps: int,
-    reporter: JobReporter,
+    project: Project, model, labelled: list[Frame], labelled_images: np.ndarray, *, from_scratch: bool,
+    steps: int, unlabelled_images: np.ndarray | None, reporter: JobReporter,
 ):
-    """The model for this round: the last one, trained further on the labelled frames (or from scratch).
+    """The model for this round: ``model`` (from :func:`_start_model`) trained further on the labelled frames
+    and, given ``unlabelled_images``, on those too (semi-supervised).
 
     Every training step reports progress, which is the job's heartbeat and where a cancel or a lost job
     stops the training."""
     from active.metrics import confusion_matrix, mean_iou
-    from active.models.segmentation_model import SegmentationModel, SegmentationModelConfig
 
-    n_classes = 1 + max([c.class_id for c in project.label_classes.all()] or [1])
-    previous = project.scoring_models.order_by("-version").first()
-    model = None
-    if previous is not None and not from_scratch:
-        with previous.weights.open("rb") as handle:
-            model = SegmentationModel.from_bytes(handle.read())
-        if model.config.n_classes != n_classes:
-            model = None  # classes were added: the old head does not fit
-    if model is None:
-        model = SegmentationModel.untrained(SegmentationModelConfig(n_classes=n_classes, seed=project.pk))
-        if previous is not None:
-            model.model_version = previous.version
+    n_classes = model.config.n_classes
     if not labelled:
-        return model, None, {"labelled_frames": 0}
+        return model, None, {"labelled_frames": 0, "semi_supervised": False}
     masks = np.stack([_small_mask(f) for f in labelled])
     model = model.fit(
-        labelled_images, masks, steps=steps, from_scratch=from_scratch,
+        labelled_images, masks, steps=steps, from_scratch=from_scratch, unlabelled=unlabelled_images,
         on_step=lambda done, total: reporter.progress(
             0.2 + 0.3 * done / total, f"Training the scoring model: step {done} of {total}"),
     )
     predicted = model.predict_proba(labelled_images).argmax(axis=1)
-    quality = {"labelled_frames": len(labelled),
+    quality = {"labelled_frames": len(labelled), "semi_supervised": unlabelled_images is not None,
                "train_miou": round(float(mean_iou(confusion_matrix(masks, predicted, n_classes))), 4)}
     reporter.ensure_owned()  # a round failed meanwhile must not add a model version
     weights_key = default_storage.save(scoring_model_key(project, model.model_version), ContentFile(model.to_bytes()))

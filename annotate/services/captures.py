@@ -36,6 +36,7 @@ from annotate.models import (
 from annotate.scratch import scratch_dir, sweep_stale_scratch
 from annotate.services.jobs import JobReporter, start_job
 from annotate.services.sfm_ingest import place_video, read_or_place_poses
+from annotate.sparse_points import sparse_points_key
 from annotate.uploads import too_large
 from nerf_labeling.capture.video import VIDEO_SUFFIXES
 
@@ -282,8 +283,7 @@ def delete_frames(capture: Capture) -> None:
 
 def delete_capture(*, capture: Capture) -> None:
     """Delete a capture and every file stored for it: frames, fields, renders, labels, object meshes."""
-    sparse_points = (capture.metadata or {}).get("sfm", {}).get("sparse_points")  # captures posed by SfM
-    names = [name for name in (capture.archive.name if capture.archive else "", sparse_points) if name]
+    names = [name for name in (capture.archive.name if capture.archive else "", sparse_points_key(capture)) if name]
     for fields in (
         FieldModel.objects.filter(capture=capture).values_list("checkpoint", "preview", "cameras"),
         FrameRender.objects.filter(frame__capture=capture).values_list("data"),

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from annotate.adapters import frame_camera, object_mesh
 from annotate.errors import UserFacingError
-from annotate.models import Batch, Export, Frame, Job, JobKind, Project, SceneObject
+from annotate.models import Batch, Capture, Export, Frame, Job, JobKind, Project, SceneObject
 from annotate.models.captures import ReviewStatus
 from annotate.scratch import scratch_dir, sweep_stale_scratch
 from annotate.selectors import read_frame_labels
@@ -87,6 +87,8 @@ def start_export(*, project: Project, user, format_name: str, selection: str = "
     total = frames.count()
     if total == 0:
         raise UserFacingError(f"The selection {selection!r} holds no frames.")
+    if chosen.needs_metric:
+        _require_metric_captures(frames, format_name)
     unlabeled = frames.filter(labels__isnull=True).count()
     if unlabeled:
         raise UserFacingError(
@@ -101,6 +103,19 @@ def start_export(*, project: Project, user, format_name: str, selection: str = "
         )
         Export.objects.create(project=project, job=job, format=format_name, frame_selection=selection, options=options)
     return job
+
+
+def _require_metric_captures(frames: QuerySet[Frame], format_name: str) -> None:
+    """Refuse a format that writes metres when a selected capture's units are still arbitrary (SfM, no scale)."""
+    unscaled = Capture.objects.filter(pk__in=frames.values("capture_id"), metadata__units="arbitrary")
+    names = sorted(unscaled.values_list("name", flat=True))
+    if names:
+        raise UserFacingError(
+            f"A {format_name.upper()} export writes lengths in metres, but {len(names)} selected capture(s) posed "
+            f"by structure-from-motion have no scale yet ({', '.join(repr(n) for n in names[:5])}"
+            f"{', …' if len(names) > 5 else ''}): set each one's scale from a known distance on its scene "
+            "page, or export COCO, which needs none."
+        )
 
 
 def _export_frames(frames: QuerySet[Frame]):

@@ -86,7 +86,8 @@ def import_capture_field(*, job: Job, reporter: JobReporter) -> dict:
 
 
 def _import_field(job: Job, reporter: JobReporter) -> dict:
-    from nerf_labeling.fields.nerfstudio_run import NerfstudioRunError, load_nerfstudio_run
+    from nerf_labeling.fields.nerfacto_field import load_nerfstudio_run
+    from nerf_labeling.fields.nerfstudio_run import NerfstudioRunError
     from nerf_labeling.training.train import TrainingMetrics
 
     capture = Capture.objects.get(pk=job.params["capture_id"])

@@ -36,6 +36,7 @@ from annotate.models import (
     SceneObjectKind,
 )
 from annotate.selectors import current_field, read_frame_labels
+from annotate.services.capture_scale import stale_field_reason
 from annotate.services.field_quality import require_trusted_field
 from annotate.services.jobs import JobReporter, start_job
 from annotate.services.training import field_queue
@@ -45,6 +46,8 @@ def _require_field(capture: Capture) -> FieldModel:
     field_model = current_field(capture)
     if field_model is None:
         raise UserFacingError(f"Capture {capture.pk} has no trained radiance field yet: train it first.")
+    if (reason := stale_field_reason(field_model)) is not None:
+        raise UserFacingError(reason)
     return field_model
 
 

@@ -7,19 +7,17 @@ sparse points are stored (``sfm.sparse_points``, an ``.npz`` of ``xyz`` and ``rg
 """
 from __future__ import annotations
 
-import io
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 
 from annotate.errors import JobCancelled
 from annotate.models import Capture
 from annotate.services.jobs import JobReporter
+from annotate.sparse_points import store_sparse_points
 from nerf_labeling.errors import InputError
 
 #: the share of the ingest job's progress bar SfM takes, after unpacking
@@ -106,17 +104,9 @@ def place_photos(capture: Capture, root: Path, names: list[str], *, matching: st
             "unregistered": result.unregistered,
             "models": list(result.models),
             "notes": notes,
-            "sparse_points": _store_points(capture, result.points),
+            "sparse_points": store_sparse_points(capture, result.points.xyz, result.points.rgb),
         },
         "units": result.units,
     }
     return result.capture, metadata
 
-
-def _store_points(capture: Capture, points) -> str:
-    """Save the sparse points under a key built from the capture's ids (one file per capture, replaced)."""
-    key = f"captures/{capture.project_id}/{capture.pk}/sparse_points.npz"
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, xyz=points.xyz.astype(np.float32), rgb=points.rgb)
-    default_storage.delete(key)
-    return default_storage.save(key, ContentFile(buffer.getvalue()))

@@ -16,23 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from nerf_labeling.fields.base import RadianceField, RayRender
+from nerf_labeling.fields.nerfstudio_run import (
+    build_nerfacto_model, capture_frame_transform, find_nerfstudio_run, import_nerfstudio, read_dataparser_transform,
+)
 from nerf_labeling.fields.saved_field import FIELD_MANIFEST, read_manifest
-from nerf_labeling.fields.torchvision_shim import ensure_torchvision_importable
 
-GPU_REQUIREMENTS_HINT = "the nerfacto backend needs nerfstudio: pip install -r requirements-gpu.txt (GPU workers)"
 DATA_DIR, RUN_DIR = "data", "run"
-
-
-def import_nerfstudio():
-    """The nerfstudio package, or an ImportError that names ``requirements-gpu.txt``."""
-    try:
-        import nerfstudio  # noqa: F401
-
-        ensure_torchvision_importable()
-        from nerfstudio.cameras.rays import RayBundle  # noqa: F401
-    except ImportError as error:
-        raise ImportError(f"{GPU_REQUIREMENTS_HINT} ({error})") from error
-    return nerfstudio
 
 
 class NerfactoField(RadianceField):
@@ -169,8 +158,6 @@ class NerfactoField(RadianceField):
 
         The manifest's transform (the capture's frame) is authoritative.
         """
-        from nerf_labeling.fields.nerfstudio_run import build_nerfacto_model, find_nerfstudio_run
-
         import_nerfstudio()
         manifest = read_manifest(path)
         run = find_nerfstudio_run(Path(path) / RUN_DIR, require_transforms=False)  # the manifest has it
@@ -178,38 +165,21 @@ class NerfactoField(RadianceField):
                    np.asarray(manifest["scene_box"]), run=run)
 
 
-def numpy_checkpoint_globals():
-    """Allow the numpy scalars nerfstudio writes into its checkpoints past torch.load's weights-only check.
+def load_nerfstudio_run(
+    run_dir: str | Path, *, applied_transform: np.ndarray | None = None, applied_scale: float | None = None,
+    device: str | None = None,
+) -> NerfactoField:
+    """A nerfacto run directory as a :class:`NerfactoField` in the capture's world frame (``device``: see
+    :func:`build_nerfacto_model`).
 
-    Only these plain value types are allowed; the check still refuses anything that could run code.
+    ``applied_transform`` / ``applied_scale``: the ``transforms.json`` keys of the capture the run was
+    trained from, when it has them (see :func:`capture_frame_transform`).
     """
-    import torch
-
-    try:
-        from numpy._core.multiarray import scalar
-    except ImportError:  # numpy < 2
-        from numpy.core.multiarray import scalar
-    return torch.serialization.safe_globals([scalar, np.dtype, type(np.dtype(np.float64)), type(np.dtype(np.int64))])
-
-
-class without_lpips:  # noqa: N801 - used as a context manager
-    """Swap torchmetrics' LPIPS for a stub while nerfacto builds: the real one downloads AlexNet weights."""
-
-    def __enter__(self):
-        import torch
-        import torchmetrics.image.lpip as lpip
-
-        class NoLpips(torch.nn.Module):
-            def __init__(self, *args, **kwargs):
-                super().__init__()
-
-            def forward(self, *args, **kwargs):
-                return torch.tensor(float("nan"))
-
-        self.module, self.original = lpip, lpip.LearnedPerceptualImagePatchSimilarity
-        lpip.LearnedPerceptualImagePatchSimilarity = NoLpips
-        return self
-
-    def __exit__(self, *exc):
-        self.module.LearnedPerceptualImagePatchSimilarity = self.original
-        return False
+    import_nerfstudio()
+    run = find_nerfstudio_run(run_dir)
+    transform, scale = capture_frame_transform(
+        *read_dataparser_transform(run), applied_transform=applied_transform, applied_scale=applied_scale
+    )
+    model = build_nerfacto_model(run, device=device)
+    scene_box = model.field.aabb.detach().cpu().numpy()
+    return NerfactoField(model, transform, scale, scene_box, run=run)

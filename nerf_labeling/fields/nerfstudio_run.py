@@ -1,4 +1,6 @@
-"""A nerfstudio nerfacto run directory loaded as a radiance field, without the images it was trained on.
+"""A nerfstudio nerfacto run directory read and its model built, without the images it was trained on.
+
+:func:`nerf_labeling.fields.nerfacto_field.load_nerfstudio_run` wraps the model as a radiance field.
 
 A run directory (``ns-train nerfacto`` output, or ours) holds ``config.yml``, ``dataparser_transforms.json``
 and ``nerfstudio_models/step-*.ckpt``. nerfstudio's own ``eval_setup`` rebuilds the whole pipeline and
@@ -26,14 +28,25 @@ from pathlib import Path
 
 import numpy as np
 
-from nerf_labeling.fields.nerfacto_field import (
-    NerfactoField, import_nerfstudio, numpy_checkpoint_globals, without_lpips,
-)
+from nerf_labeling.fields.torchvision_shim import ensure_torchvision_importable
 
 CONFIG_NAME, TRANSFORMS_NAME, CHECKPOINT_DIR = "config.yml", "dataparser_transforms.json", "nerfstudio_models"
 _CHECKPOINT_NAME = re.compile(r"^step-(\d+)\.ckpt$")
 #: nerfstudio methods whose model is plain nerfacto (same model class, other sizes).
 NERFACTO_METHODS = ("nerfacto", "nerfacto-big", "nerfacto-huge")
+GPU_REQUIREMENTS_HINT = "the nerfacto backend needs nerfstudio: pip install -r requirements-gpu.txt (GPU workers)"
+
+
+def import_nerfstudio():
+    """The nerfstudio package, or an ImportError that names ``requirements-gpu.txt``."""
+    try:
+        import nerfstudio  # noqa: F401
+
+        ensure_torchvision_importable()
+        from nerfstudio.cameras.rays import RayBundle  # noqa: F401
+    except ImportError as error:
+        raise ImportError(f"{GPU_REQUIREMENTS_HINT} ({error})") from error
+    return nerfstudio
 
 
 class NerfstudioRunError(ValueError):
@@ -199,26 +212,6 @@ def apply_training_step(model, step: int) -> None:
         callback.run_callback_at_location(step, location=TrainingCallbackLocation.BEFORE_TRAIN_ITERATION)
 
 
-def load_nerfstudio_run(
-    run_dir: str | Path, *, applied_transform: np.ndarray | None = None, applied_scale: float | None = None,
-    device: str | None = None,
-) -> NerfactoField:
-    """A nerfacto run directory as a :class:`NerfactoField` in the capture's world frame (``device``: see
-    :func:`build_nerfacto_model`).
-
-    ``applied_transform`` / ``applied_scale``: the ``transforms.json`` keys of the capture the run was
-    trained from, when it has them (see :func:`capture_frame_transform`).
-    """
-    import_nerfstudio()
-    run = find_nerfstudio_run(run_dir)
-    transform, scale = capture_frame_transform(
-        *read_dataparser_transform(run), applied_transform=applied_transform, applied_scale=applied_scale
-    )
-    model = build_nerfacto_model(run, device=device)
-    scene_box = model.field.aabb.detach().cpu().numpy()
-    return NerfactoField(model, transform, scale, scene_box, run=run)
-
-
 def _model_weights(checkpoint, run: NerfstudioRun) -> dict:
     """The model's entries of the checkpoint's pipeline state, without the ``_model.`` prefix."""
     pipeline = checkpoint.get("pipeline") if isinstance(checkpoint, dict) else None
@@ -274,3 +267,40 @@ def _run_config_loader():
             return FullConstructor.set_python_instance_state(self, instance, state, unsafe=False)
 
     return RunConfigLoader
+
+
+def numpy_checkpoint_globals():
+    """Allow the numpy scalars nerfstudio writes into its checkpoints past torch.load's weights-only check.
+
+    Only these plain value types are allowed; the check still refuses anything that could run code.
+    """
+    import torch
+
+    try:
+        from numpy._core.multiarray import scalar
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import scalar
+    return torch.serialization.safe_globals([scalar, np.dtype, type(np.dtype(np.float64)), type(np.dtype(np.int64))])
+
+
+class without_lpips:  # noqa: N801 - used as a context manager
+    """Swap torchmetrics' LPIPS for a stub while nerfacto builds: the real one downloads AlexNet weights."""
+
+    def __enter__(self):
+        import torch
+        import torchmetrics.image.lpip as lpip
+
+        class NoLpips(torch.nn.Module):
+            def __init__(self, *args, **kwargs):
+                super().__init__()
+
+            def forward(self, *args, **kwargs):
+                return torch.tensor(float("nan"))
+
+        self.module, self.original = lpip, lpip.LearnedPerceptualImagePatchSimilarity
+        lpip.LearnedPerceptualImagePatchSimilarity = NoLpips
+        return self
+
+    def __exit__(self, *exc):
+        self.module.LearnedPerceptualImagePatchSimilarity = self.original
+        return False

@@ -31,6 +31,11 @@ class PreviewFiles:
 
 
 def write_point_cloud_ply(path: str | Path, points: np.ndarray, colours: np.ndarray) -> None:
+    """Write :func:`point_cloud_ply_bytes` of ``points`` and ``colours`` to ``path``."""
+    Path(path).write_bytes(point_cloud_ply_bytes(points, colours))
+
+
+def point_cloud_ply_bytes(points: np.ndarray, colours: np.ndarray) -> bytes:
     """Binary little-endian PLY: ``points`` (N, 3) float32 world, ``colours`` (N, 3) uint8 RGB."""
     points, colours = np.asarray(points), np.asarray(colours)
     if points.ndim != 2 or points.shape[1] != 3 or colours.shape != points.shape:
@@ -46,9 +51,7 @@ def write_point_cloud_ply(path: str | Path, points: np.ndarray, colours: np.ndar
         "property float x\nproperty float y\nproperty float z\n"
         "property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n"
     )
-    with open(path, "wb") as handle:
-        handle.write(header.encode("ascii"))
-        handle.write(vertices.tobytes())
+    return header.encode("ascii") + vertices.tobytes()
 
 
 def surface_points(

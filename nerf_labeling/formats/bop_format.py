@@ -55,6 +55,7 @@ def check_bop_spec(spec: ExportSpec) -> None:
     "bop",
     description="BOP 6-DoF poses: object models, images, depth, visible masks and each object's pose per frame",
     check=check_bop_spec,
+    needs_metric=True,
 )
 def write_bop(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: ExportSpec) -> None:
     """Write the selection as a BOP dataset (see the module docstring and README)."""

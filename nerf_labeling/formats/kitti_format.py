@@ -88,7 +88,9 @@ projected onto the rectified XZ plane; its projection is then not the object's t
 
 
 @register_format(
-    "kitti", description="KITTI object detection: images, 3D boxes with 2D boxes and camera calibration per frame"
+    "kitti",
+    description="KITTI object detection: images, 3D boxes with 2D boxes and camera calibration per frame",
+    needs_metric=True,
 )
 def write_kitti(archive: zipfile.ZipFile, frames: Iterator[LabeledFrame], spec: ExportSpec) -> None:
     """Write the selection as KITTI object detection (see the module docstring and README)."""

@@ -25,17 +25,20 @@ class ExportFormat:
     write: FormatWriter
     description: str
     check: SpecCheck | None = None
+    #: writes lengths in metres (3D boxes, poses, depth), so a capture of arbitrary units cannot go into it
+    needs_metric: bool = False
 
 
 FORMATS: dict[str, ExportFormat] = {}
 
 
 def register_format(
-    name: str, *, description: str, check: SpecCheck | None = None
+    name: str, *, description: str, check: SpecCheck | None = None, needs_metric: bool = False
 ) -> Callable[[FormatWriter], FormatWriter]:
     """Decorator registering ``write`` under ``name``; a second format with the same name is refused.
 
     ``description`` is one line, in plain words, of what the archive holds; the export page shows it.
+    ``needs_metric``: the format's files promise metres, so frames of unknown scale must not go in.
     """
 
     def decorate(write: FormatWriter) -> FormatWriter:
@@ -44,7 +47,9 @@ def register_format(
             raise ValueError(
                 f"export format {name!r} is already registered by {existing.__module__}.{existing.__name__}"
             )
-        FORMATS[name] = ExportFormat(name=name, write=write, description=description, check=check)
+        FORMATS[name] = ExportFormat(
+            name=name, write=write, description=description, check=check, needs_metric=needs_metric
+        )
         return write
 
     return decorate

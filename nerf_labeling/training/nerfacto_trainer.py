@@ -21,8 +21,10 @@ import numpy as np
 
 from nerf_labeling.cameras import Camera
 from nerf_labeling.fields.base import render_view
-from nerf_labeling.fields.nerfacto_field import DATA_DIR, RUN_DIR, NerfactoField, import_nerfstudio, without_lpips
-from nerf_labeling.fields.nerfstudio_run import apply_training_step, find_nerfstudio_run
+from nerf_labeling.fields.nerfacto_field import DATA_DIR, RUN_DIR, NerfactoField
+from nerf_labeling.fields.nerfstudio_run import (
+    apply_training_step, find_nerfstudio_run, import_nerfstudio, without_lpips,
+)
 from nerf_labeling.training.frames import TrainingFrame
 from nerf_labeling.training.train import ProgressCallback, TrainingCancelled, TrainingMetrics, TrainingProgress, psnr
 

@@ -3,7 +3,13 @@ import numpy as np
 import pytest
 
 from active.budget_curves import Budget
-from active.policy import PolicyConfig, choose_acquisition, is_low_budget
+from active.policy import (
+    LEARNS_FROM_UNLABELLED,
+    PolicyConfig,
+    choose_acquisition,
+    is_low_budget,
+    semi_supervised_helps,
+)
 from active.redundancy import RedundancyEstimate, estimate_redundancy
 
 
@@ -48,19 +54,57 @@ def estimate(score):
 
 
 @pytest.mark.parametrize(
-    "score, budget, flips, method",
+    "score, budget, flips, method, semi_supervised",
     [
-        (0.82, "2-2", True, "coreset"),  # redundant, low budget
-        (0.82, "10-10", True, "coreset"),  # redundant, high budget
-        (0.10, "2-2", True, "random"),  # diverse, low budget
-        (0.10, "10-10", True, "equal"),  # diverse, high budget, flips preserve labels
-        (0.10, "10-10", False, "entropy"),  # diverse, high budget, no flips
+        (0.82, "2-2", True, "coreset", True),  # redundant, low budget
+        (0.82, "10-10", True, "coreset", True),  # redundant, high budget
+        (0.10, "2-2", True, "random", True),  # diverse, low budget
+        (0.10, "10-10", True, "equal", False),  # diverse, high budget, flips preserve labels
+        (0.10, "10-10", False, "entropy", False),  # diverse, high budget, no flips
     ],
 )
-def test_policy_follows_table_7(score, budget, flips, method):
+def test_policy_follows_table_7(score, budget, flips, method, semi_supervised):
     choice = choose_acquisition(estimate(score), Budget.parse(budget), 1000, flips_make_sense=flips)
-    assert choice.method == method
+    assert (choice.method, choice.semi_supervised) == (method, semi_supervised)
     assert choice.redundant == (score >= 0.5)
+
+
+@pytest.mark.parametrize(
+    "pool, budget, cell",
+    [
+        ("video", "2-2", ("coreset", True, True, True)),
+        ("video", "10-10", ("coreset", True, True, False)),
+        ("independent", "2-2", ("random", True, False, True)),
+        ("independent", "10-10", ("entropy", False, False, False)),
+    ],
+)
+def test_policy_picks_each_table_7_cell_from_a_constructed_pool(pool, budget, cell):
+    """(method, semi-supervised, redundant, low budget) from the features of a made-up pool of 400 frames."""
+    rng = np.random.default_rng(3)
+    if pool == "video":
+        features, sequences = video_like(rng)
+    else:
+        features, sequences = rng.normal(size=(400, 32)), None
+    redundancy = estimate_redundancy(features, rng, sequence_ids=sequences)
+    choice = choose_acquisition(redundancy, Budget.parse(budget), len(features), flips_make_sense=False)
+    assert (choice.method, choice.semi_supervised, choice.redundant, choice.low_budget) == cell
+
+
+def test_the_reason_says_whether_the_model_learns_from_unlabelled_frames_and_why():
+    redundant = choose_acquisition(estimate(0.82), Budget.parse("10-10"), 1000).reason
+    assert redundant.endswith(f"{LEARNS_FROM_UNLABELLED}: frames that cover the scene leave the rest close to a "
+                              "labelled one, where the model's guesses are good enough to learn from")
+    low = choose_acquisition(estimate(0.1), Budget.parse("2-2"), 1000).reason
+    assert f"{LEARNS_FROM_UNLABELLED}: with so few labels, the unlabelled frames are most of what it can learn" in low
+    high = choose_acquisition(estimate(0.1), Budget.parse("10-10"), 1000).reason
+    assert "learns from labelled frames only" in high and "you can still switch it on" in high
+    for reason in (redundant, low, high):
+        assert "paper" not in reason and "SSL" not in reason and "semi" not in reason
+
+
+def test_semi_supervised_by_default_only_for_methods_that_gain_from_it():
+    assert [m for m in ("random", "entropy", "equal", "bald", "coreset") if semi_supervised_helps(m)] == \
+        ["random", "coreset"]
 
 
 def test_policy_says_why():

@@ -36,3 +36,28 @@ def test_scaled_steps_grow_with_the_labelled_set_and_plain_steps_do_not():
     assert config.steps_for(40, 20) == 20
     scaled = SimulationConfig(budget=Budget(0.1, 0.1), up_to=0.5, cycle_steps=20, scale_steps=True)
     assert [scaled.steps_for(n, 20) for n in (20, 40, 50)] == [20, 40, 50]
+
+
+def test_semi_supervised_training_learns_from_exactly_the_unlabelled_frames():
+    pool = tiny_set(np.random.default_rng(0), 10)
+    plain = SimulationConfig(Budget.parse("20-20"), up_to=0.6)
+    assert plain.training(pool, np.array([1, 4])) == {}
+    semi = SimulationConfig(Budget.parse("20-20"), up_to=0.6, semi_supervised=True)
+    options = semi.training(pool, np.array([1, 4]))
+    np.testing.assert_array_equal(options["unlabelled"], pool.images[[0, 2, 3, 5, 6, 7, 8, 9]])
+    assert options["consistency"] is semi.consistency
+
+
+def test_a_semi_supervised_run_gives_another_curve_from_the_same_picks():
+    rng = np.random.default_rng(0)
+    pool, test = tiny_set(rng, 20), tiny_set(rng, 4)
+    curves = []
+    for semi_supervised in (False, True):
+        config = SimulationConfig(Budget.parse("20-20"), up_to=0.6, initial_steps=4, cycle_steps=4,
+                                  semi_supervised=semi_supervised)
+        start = first_round(pool, test, model_config=SegmentationModelConfig(n_classes=2, width=4), config=config,
+                            rng=np.random.default_rng(1))
+        curves.append(run_active_learning(pool, test, make_acquisition("random", rng=np.random.default_rng(0)),
+                                          start=start, config=config))
+    assert [p.tolist() for p in curves[0].picked] == [p.tolist() for p in curves[1].picked]
+    assert not np.array_equal(curves[0].mious, curves[1].mious)

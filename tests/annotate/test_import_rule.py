@@ -60,15 +60,10 @@ def test_the_export_writers_load_and_register_without_django_or_the_app():
     assert result.stdout.strip() == "True []"
 
 
+#: Every import among these counts, inside a function too. None is exempt: the imports kept inside functions so
+#: that the web process never loads torch (services -> nerf_labeling, active) point from the app into the
+#: libraries, which never import the app (test above), so they cannot close a circle.
 PACKAGES = ("annotate", "nerf_labeling", "active")
-
-#: Imports inside a function that would close a circle, each allowed for its reason; every other import,
-#: at module level or inside a function, is an edge of the graph that must have no circle.
-ALLOWED_LAZY_IMPORTS = {
-    ("nerf_labeling.fields.nerfacto_field", "nerf_labeling.fields.nerfstudio_run"):
-        "NOT a torch reason: a circle still to untangle (issue 14). nerfstudio_run builds a NerfactoField and "
-        "uses nerfacto_field's nerfstudio helpers; NerfactoField.load builds its model through nerfstudio_run",
-}
 
 
 def _module_files() -> dict[str, Path]:
@@ -80,43 +75,28 @@ def _module_files() -> dict[str, Path]:
     return modules
 
 
-def _imported_modules(name: str, path: Path, known) -> set[tuple[str, bool]]:
-    """``(module, inside_a_function)`` for each project module that ``name`` imports, at any depth of its code."""
-    tree = ast.parse(path.read_text())
+def _imported_modules(name: str, path: Path, known) -> set[str]:
+    """The project modules that module ``name`` imports anywhere in its code, inside functions too."""
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     found = set()
-
-    def visit(node, in_function: bool) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.Import):
-                targets = [alias.name for alias in child.names]
-            elif isinstance(child, ast.ImportFrom):
-                base = child.module or ""
-                if child.level:
-                    base = ".".join(package[: len(package) - child.level + 1] + ([base] if base else []))
-                targets = [base] + [f"{base}.{alias.name}" for alias in child.names]  # a name may be a submodule
-            else:
-                targets = []
-            found.update((target, in_function) for target in targets if target in known and target != name)
-            visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
-
-    visit(tree, False)
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
+            targets = [base] + [f"{base}.{alias.name}" for alias in node.names]  # a name may be a submodule
+        else:
+            continue
+        found.update(target for target in targets if target in known and target != name)
     return found
 
 
-def import_graph() -> tuple[dict[str, set[str]], set[tuple[str, str]]]:
-    """Module -> the project modules it imports (function-level imports too, less the allowed ones),
-    and every function-level import seen as ``(importer, imported)``."""
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports (inside functions too)."""
     modules = _module_files()
-    graph, lazy = {}, set()
-    for name, path in modules.items():
-        graph[name] = set()
-        for target, in_function in _imported_modules(name, path, modules):
-            if in_function:
-                lazy.add((name, target))
-            if not (in_function and (name, target) in ALLOWED_LAZY_IMPORTS):
-                graph[name].add(target)
-    return graph, lazy
+    return {name: _imported_modules(name, path, modules) for name, path in modules.items()}
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -143,21 +123,17 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_the_import_graph_of_the_app_and_the_libraries_has_no_circle():
-    graph, lazy = import_graph()
-    cycle = find_cycle(graph)
+    cycle = find_cycle(import_graph())
     assert cycle is None, " -> ".join(cycle or [])
-    assert set(ALLOWED_LAZY_IMPORTS) <= lazy, "an allowed import is no longer there: drop it from the list"
 
 
 def test_the_cycle_check_sees_a_circle_held_together_by_a_function_level_import():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
-    graph, lazy = import_graph()
-    assert ("annotate.apps", "annotate.tasks") in lazy and "annotate.tasks" in graph["annotate.apps"]  # in ready()
+    assert "annotate.tasks" in import_graph()["annotate.apps"]  # imported only inside AppConfig.ready()
 
 
 def test_services_never_import_the_tasks():
-    graph, _ = import_graph()
-    offenders = sorted(module for module, targets in graph.items()
+    offenders = sorted(module for module, targets in import_graph().items()
                        if module.startswith("annotate.services.") and "annotate.tasks" in targets)
     assert offenders == []

@@ -117,15 +117,6 @@ def test_an_endpoint_that_takes_no_file_refuses_a_big_multipart_body(browser, se
     assert stream.bytes_read == 0
 
 
-def test_the_upload_form_page_refuses_an_oversize_capture_with_the_limit(browser, project, settings, big_file):
-    settings.RAYLABEL_MAX_UPLOAD_BYTES = LIMIT
-    body = _multipart(file=big_file, name="big")
-    response, stream = _post(browser, f"/projects/{project.pk}/", body)
-    assert response.status_code == 413
-    assert "64.0 KiB" in response.content.decode() and stream.bytes_read == 0
-    assert not Capture.objects.exists()
-
-
 def test_the_handler_stops_a_body_longer_than_declared_at_the_limit(project, settings, big_file):
     """A body whose Content-Length understates it (a lying client, a server that does not enforce it)
     still stops at the limit: the handler counts the file bytes as they stream past."""

@@ -74,7 +74,7 @@ def test_a_field_saved_in_the_old_layout_still_loads_and_renders_as_trained(trai
 
 
 def test_a_run_directory_without_its_images_imports_rendering_the_capture_frame_as_its_field(trained, tmp_path):
-    from nerf_labeling.fields.nerfstudio_run import load_nerfstudio_run
+    from nerf_labeling.fields.nerfacto_field import load_nerfstudio_run
 
     field, frames, work_dir = trained
     shutil.copytree(work_dir / "run", tmp_path / "elsewhere")  # the run only: its data/ stays behind
@@ -112,7 +112,8 @@ def copy_run(work_dir, target):
      "not a readable torch checkpoint"),
 ])
 def test_an_incomplete_run_directory_is_refused_naming_what_is_missing(trained, tmp_path, damage, message):
-    from nerf_labeling.fields.nerfstudio_run import NerfstudioRunError, load_nerfstudio_run
+    from nerf_labeling.fields.nerfacto_field import load_nerfstudio_run
+    from nerf_labeling.fields.nerfstudio_run import NerfstudioRunError
 
     damage(copy_run(trained[2], tmp_path / "run"))
     with pytest.raises(NerfstudioRunError, match=message):
@@ -120,7 +121,8 @@ def test_an_incomplete_run_directory_is_refused_naming_what_is_missing(trained, 
 
 
 def test_a_run_of_another_method_is_refused_naming_it(trained, tmp_path):
-    from nerf_labeling.fields.nerfstudio_run import NerfstudioRunError, load_nerfstudio_run
+    from nerf_labeling.fields.nerfacto_field import load_nerfstudio_run
+    from nerf_labeling.fields.nerfstudio_run import NerfstudioRunError
 
     config = copy_run(trained[2], tmp_path / "run") / "config.yml"
     config.write_text(config.read_text().replace("method_name: nerfacto", "method_name: vanilla-nerf").replace(
@@ -130,7 +132,8 @@ def test_a_run_of_another_method_is_refused_naming_it(trained, tmp_path):
 
 
 def test_a_run_config_cannot_run_code_when_read(trained, tmp_path):
-    from nerf_labeling.fields.nerfstudio_run import NerfstudioRunError, load_nerfstudio_run
+    from nerf_labeling.fields.nerfacto_field import load_nerfstudio_run
+    from nerf_labeling.fields.nerfstudio_run import NerfstudioRunError
 
     config = copy_run(trained[2], tmp_path / "run") / "config.yml"
     marker = tmp_path / "ran"

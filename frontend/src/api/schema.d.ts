@@ -179,8 +179,10 @@ export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
     AcquisitionFunctions: {
-      methods: components["schemas"]["RoundMethod"][];
+      /** @description The method a round without one uses. */
       default: string;
+      /** @description auto, then every registered acquisition function. */
+      methods: components["schemas"]["RoundMethod"][];
     };
     AnnotatorProgress: {
       /** @description Frames of the batch they reviewed since it was made. */
@@ -819,6 +821,7 @@ export interface components {
       name: string;
       label: string;
       description: string;
+      /** @description It ranks by a scoring model trained on accepted frames. */
       needs_trained_model: boolean;
     };
     RoundPick: {

@@ -69,13 +69,14 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
   const methods = useResource(() => api.get<RoundMethods>(urls.acquisitionFunctions()), []);
   const [method, setMethod] = useState("auto");
   const [batchSize, setBatchSize] = useState(10);
+  const [semiSupervised, setSemiSupervised] = useState<"" | "yes" | "no">("");
   const [jobId, setJobId] = useState<number | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [roundId, setRoundId] = useState<number | null>(null);
   const [metric, setMetric] = useState("");
   const [start, starting] = useSubmit(() => {
     setError(null);
-    return api.post<Job>(urls.projectRounds(projectId), { method, batch_size: batchSize }).then((j) => setJobId(j.id), setError);
+    return api.post<Job>(urls.projectRounds(projectId), { method, batch_size: batchSize, semi_supervised: semiSupervised ? semiSupervised === "yes" : null }).then((j) => setJobId(j.id), setError);
   });
   const list = [...(rounds.data ?? [])].sort((a, b) => a.id - b.id);
   const round = list.find((r) => r.id === roundId) ?? list[list.length - 1];
@@ -94,6 +95,8 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
             <label>Method <select value=${method} onChange=${(e: any) => setMethod(e.target.value)} aria-label="Method">
               ${(methods.data?.methods ?? []).map((m) => html`<option value=${m.name}>${m.label}: ${m.description}</option>`)}</select></label>
             <label>Batch size <input type="number" min="1" value=${batchSize} onInput=${(e: any) => setBatchSize(Number(e.target.value))} /></label>
+            <label>Learn from unlabelled frames <select value=${semiSupervised} onChange=${(e: any) => setSemiSupervised(e.target.value)} aria-label="Learn from unlabelled frames">
+              <option value="">as the method suggests</option><option value="yes">yes</option><option value="no">no</option></select></label>
             <button onClick=${() => start()} disabled=${starting}>Start round</button>
           </div>
           <${ErrorMessage} error=${methods.error} what="Round methods" />
