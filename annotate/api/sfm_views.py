@@ -12,7 +12,7 @@ from annotate.services.capture_scale import BOX_AXES, set_scale_by_distance, set
 from annotate.sparse_points import read_sparse_points
 
 
-class ScaleRequestSerializer(serializers.Serializer):
+class CaptureScaleSerializer(serializers.Serializer):
     """A known length: between ``point_a`` and ``point_b``, or along one side of a placed box."""
 
     metres = serializers.FloatField(min_value=1e-6, max_value=1e6, help_text="The real length, in metres.")
@@ -36,7 +36,7 @@ class ScaleRequestSerializer(serializers.Serializer):
         return data
 
 
-class ScaleResultSerializer(serializers.Serializer):
+class CaptureScaleResultSerializer(serializers.Serializer):
     units = serializers.ChoiceField(choices=["metric"])
     factor = serializers.FloatField(help_text="How much this change scaled the capture's world.")
     frames = serializers.IntegerField(help_text="Frames whose camera centres moved.")
@@ -66,10 +66,10 @@ class SparsePointsView(APIView):
 class CaptureScaleView(APIView):
     """``POST`` a known length → the capture's poses, sparse points and boxes are scaled to metres (managers)."""
 
-    @extend_schema(request=ScaleRequestSerializer, responses=ScaleResultSerializer)
+    @extend_schema(request=CaptureScaleSerializer, responses=CaptureScaleResultSerializer)
     def post(self, request, capture_id: int):
         capture = selectors.capture_for(request.user, capture_id, manager=True)
-        body = ScaleRequestSerializer(data=request.data)
+        body = CaptureScaleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         if "object_id" in data:
@@ -80,4 +80,4 @@ class CaptureScaleView(APIView):
             result = set_scale_by_distance(
                 capture=capture, user=request.user, point_a=data["point_a"], point_b=data["point_b"], metres=data["metres"]
             )
-        return Response(ScaleResultSerializer(result).data)
+        return Response(CaptureScaleResultSerializer(result).data)

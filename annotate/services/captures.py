@@ -45,10 +45,10 @@ IMAGE_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif",
 
 
 def create_capture(*, project: Project, user, name: str, archive: File) -> tuple[Capture, Job]:
-    """Store an uploaded capture archive (zip) and start its ingest job.
+    """Store an uploaded capture archive (zip) or video and start its ingest job.
 
-    Raises :class:`UserFacingError` for an oversize upload or a file that is not a zip archive;
-    then nothing is stored.
+    Raises :class:`UserFacingError` for an oversize upload, a file that is not a zip archive, or one
+    named like a video without a readable video stream; then nothing is stored.
     """
     size = archive.size
     if size > settings.RAYLABEL_MAX_UPLOAD_BYTES:
@@ -62,6 +62,8 @@ def create_capture(*, project: Project, user, name: str, archive: File) -> tuple
             "transforms.json (or a COLMAP model) and the images, a .zip of photos alone, or a video "
             f"({', '.join(VIDEO_SUFFIXES)})."
         )
+    if is_video:
+        _check_video_upload(archive)
     archive.seek(0)
     name = (name or Path(archive.name or "capture").stem).strip()[:200] or "capture"
     stored_name = None
@@ -89,6 +91,21 @@ def create_capture(*, project: Project, user, name: str, archive: File) -> tuple
             default_storage.delete(stored_name)
         raise
     return capture, job
+
+
+def _check_video_upload(archive: File) -> None:
+    """Refuse (400) an upload named like a video that holds no readable video stream, before storing it."""
+    from nerf_labeling.capture.video import VideoLimits, probe_video_upload
+    from nerf_labeling.errors import InputError
+
+    archive.seek(0)
+    limits = VideoLimits(max_bytes=settings.RAYLABEL_MAX_UPLOAD_BYTES, max_pixels=settings.RAYLABEL_MAX_IMAGE_PIXELS)
+    try:
+        probe_video_upload(archive, archive.name or "video", limits)
+    except InputError as error:
+        raise UserFacingError(
+            f"{error}. Upload a video (.mp4, .mov, .webm, ...) of the scene, or a .zip of a capture."
+        ) from None
 
 
 def restart_ingest(*, capture: Capture, user) -> Job:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -63,11 +64,12 @@ class VideoSelection:
     decoded: int = 0
 
 
-def _open(path: Path):
+def _open(path: Path, source: BinaryIO | None = None):
+    """The container of the file at ``path`` (or of ``source``, an open binary file, named ``path``)."""
     import av
 
     try:
-        return av.open(str(path))
+        return av.open(str(path) if source is None else source)
     except av.FFmpegError as error:
         raise InputError(f"{path.name} is not a video that can be read ({_reason(error, path)})") from None
 
@@ -86,6 +88,14 @@ def probe_video(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoI
         raise InputError(f"{path.name} is {size / 1e6:.0f} MB, over the limit of {limits.max_bytes / 1e6:.0f} MB")
     with _open(path) as container:
         return _stream_info(container, path, limits)
+
+
+def probe_video_upload(source: BinaryIO, name: str, limits: VideoLimits = VideoLimits()) -> VideoInfo:
+    """:func:`probe_video` of an uploaded file still open as ``source`` (its header is read, not its frames),
+    so a file that only has a video's name is refused before it is stored; ``name`` is its upload name."""
+    label = Path(Path(name).name)
+    with _open(label, source) as container:
+        return _stream_info(container, label, limits)
 
 
 def _stream_info(container, path: Path, limits: VideoLimits) -> VideoInfo:

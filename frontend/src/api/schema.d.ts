@@ -52,6 +52,14 @@ export interface paths {
   "/api/captures/{capture_id}/render/": {
     post: operations["captures_render_create"];
   };
+  "/api/captures/{capture_id}/scale/": {
+    /** @description ``POST`` a known length → the capture's poses, sparse points and boxes are scaled to metres (managers). */
+    post: operations["captures_scale_create"];
+  };
+  "/api/captures/{capture_id}/sparse-points/": {
+    /** @description The sparse points SfM found, as the binary PLY a field's preview is (float x y z, uchar red green blue). */
+    get: operations["captures_sparse_points_retrieve"];
+  };
   "/api/captures/{capture_id}/train/": {
     post: operations["captures_train_create"];
   };
@@ -197,6 +205,13 @@ export interface components {
       username: string;
       password: string;
     };
+    /**
+     * @description * `x` - x
+     * * `y` - y
+     * * `z` - z
+     * @enum {string}
+     */
+    AxisEnum: "x" | "y" | "z";
     Batch: {
       id: number;
       name: string;
@@ -252,10 +267,60 @@ export interface components {
       error: string;
       source_format: string;
       metadata: unknown;
+      /**
+       * @description arbitrary: posed by structure-from-motion and no scale set yet (KITTI and BOP exports refuse it).
+       *
+       * * `metric` - metric
+       * * `arbitrary` - arbitrary
+       */
+      units: components["schemas"]["CaptureUnitsEnum"];
       frame_count: number;
       /** Format: date-time */
       created_at: string;
     };
+    /** @description A known length: between ``point_a`` and ``point_b``, or along one side of a placed box. */
+    CaptureScaleRequest: {
+      /**
+       * Format: double
+       * @description The real length, in metres.
+       */
+      metres: number;
+      /** @description A point of the scene, world frame in the capture's current units. */
+      point_a?: number[];
+      point_b?: number[];
+      /**
+       * Format: int64
+       * @description A box of this capture whose real size is known.
+       */
+      object_id?: number;
+      /**
+       * @description The box's own axis that measures `metres`.
+       *
+       * * `x` - x
+       * * `y` - y
+       * * `z` - z
+       */
+      axis?: components["schemas"]["AxisEnum"];
+    };
+    CaptureScaleResult: {
+      units: components["schemas"]["CaptureScaleResultUnitsEnum"];
+      /**
+       * Format: double
+       * @description How much this change scaled the capture's world.
+       */
+      factor: number;
+      /** @description Frames whose camera centres moved. */
+      frames: number;
+      /** @description Boxes scaled with the world (each one's version rose). */
+      objects: number;
+      /** @description Fields trained in the old units: labels are not rendered from them; train again. */
+      stale_fields: number[];
+    };
+    /**
+     * @description * `metric` - metric
+     * @enum {string}
+     */
+    CaptureScaleResultUnitsEnum: "metric";
     /**
      * @description * `uploaded` - Uploaded
      * * `ingesting` - Ingesting
@@ -264,10 +329,16 @@ export interface components {
      * @enum {string}
      */
     CaptureStatusEnum: "uploaded" | "ingesting" | "ready" | "failed";
+    /**
+     * @description * `metric` - metric
+     * * `arbitrary` - arbitrary
+     * @enum {string}
+     */
+    CaptureUnitsEnum: "metric" | "arbitrary";
     CaptureUploadRequest: {
       /**
        * Format: binary
-       * @description A zip holding transforms.json (or a COLMAP model) and the images.
+       * @description A zip holding transforms.json (or a COLMAP model) and the images, a zip of photos alone, or a video (.mp4, .mov, .m4v, .webm, .mkv); photos alone and videos are posed by structure-from-motion.
        */
       file: string;
       /** @default */
@@ -852,6 +923,8 @@ export interface components {
       seed?: number;
       /** @default 150 */
       train_steps?: number;
+      /** @description Also train the scoring model on the unlabelled frames; null: as the policy (auto) or the method suggests. */
+      semi_supervised?: boolean | null;
     };
     /**
      * @description A scene object in the capture's world frame (metres, +Z up), as ``services.scene_objects.object_payload``
@@ -1758,6 +1831,109 @@ export interface operations {
       };
       /** @description The task queue is unreachable; the job is marked failed and may be started again. */
       503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** @description ``POST`` a known length → the capture's poses, sparse points and boxes are scaled to metres (managers). */
+  captures_scale_create: {
+    parameters: {
+      path: {
+        capture_id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CaptureScaleRequest"];
+        "application/x-www-form-urlencoded": components["schemas"]["CaptureScaleRequest"];
+        "multipart/form-data": components["schemas"]["CaptureScaleRequest"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["CaptureScaleResult"];
+        };
+      };
+      /** @description A query parameter or body field is malformed or out of range, or the server refuses the write; `error` says which and why. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No credentials, or an expired token. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Your role may not do this; `error` says who may. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row, or it is in a project you are not a member of. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A conflict: a stale version, a job already running, a frame locked to someone else; see `current`. */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is over its limit; `error` names the limit. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (or failed logins); `error` says when to try again. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** @description The sparse points SfM found, as the binary PLY a field's preview is (float x y z, uchar red green blue). */
+  captures_sparse_points_retrieve: {
+    parameters: {
+      path: {
+        capture_id: number;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/octet-stream": string;
+        };
+      };
+      /** @description No credentials, or an expired token. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Your role may not do this; `error` says who may. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row, or it is in a project you are not a member of. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (or failed logins); `error` says when to try again. */
+      429: {
         content: {
           "application/json": components["schemas"]["Error"];
         };

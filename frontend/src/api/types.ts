@@ -16,7 +16,24 @@ export type Me = Override<Schemas["Me"], { projects: Record<string, Role> }>;
 export type Project = Override<Schemas["Project"], { role: Role | null }>;
 export type Member = Schemas["Membership"];
 export type LabelClass = Schemas["LabelClass"];
-export type Capture = Schemas["Capture"];
+export type Capture = Override<Schemas["Capture"], { metadata: CaptureMetadata }>;
+/** What ingest learned of the capture; ``sfm`` and ``scale`` only for captures posed by structure-from-motion. */
+export interface CaptureMetadata {
+  sfm?: SfmSummary;
+  scale?: { factor: number; metres: number; set_by: string | null; set_at: string; stale_fields: number[] };
+  [key: string]: unknown;
+}
+/** annotate.services.sfm_ingest: how many frames SfM placed and why the others were left out. */
+export interface SfmSummary {
+  registered: number;
+  images: number;
+  /** image name -> why SfM could not place it (such frames get no row: no training, no labels) */
+  unregistered: Record<string, string>;
+  notes: string[];
+  sparse_points: string;
+}
+export type CaptureScaleRequest = Schemas["CaptureScaleRequest"];
+export type CaptureScaleResult = Schemas["CaptureScaleResult"];
 export type JobStatus = Schemas["JobStatusEnum"];
 export type Job = Override<Schemas["Job"], { result: Record<string, any> | null; params: Record<string, unknown> }>;
 export type LatestReview = Schemas["LatestReview"];

@@ -48,6 +48,8 @@ export const urls = {
   captureObjects: (captureId: Id, params?: QueryParams) => path("/api/captures/{capture_id}/objects/", [captureId], params),
   captureTrain: (captureId: Id) => path("/api/captures/{capture_id}/train/", [captureId]),
   captureRender: (captureId: Id) => path("/api/captures/{capture_id}/render/", [captureId]),
+  captureSparsePoints: (captureId: Id) => path("/api/captures/{capture_id}/sparse-points/", [captureId]),
+  captureScale: (captureId: Id) => path("/api/captures/{capture_id}/scale/", [captureId]),
 
   frameLabels: (frameId: Id) => path("/api/frames/{frame_id}/labels/", [frameId]),
   frameOverlay: (frameId: Id, layer: string) => path("/api/frames/{frame_id}/overlay/{layer}/", [frameId, layer]),

@@ -1,9 +1,11 @@
 /**
- * The scene view of a capture: frustums and the field's preview points, flying to a frame with its photo
- * overlaid, placing and editing objects (gizmo, numeric fields, undo/redo, shortcuts, autosave), training
- * and label rendering jobs. Each concern is a hook beside this file; the page composes them.
+ * The scene view of a capture: frustums and the field's preview points (before training, SfM's sparse points),
+ * flying to a frame with its photo overlaid, placing and editing objects (gizmo, numeric fields, undo/redo,
+ * shortcuts, autosave), training and label rendering jobs, and the scale of a capture posed by SfM. Each
+ * concern is a hook or panel beside this file; the page composes them.
  */
-import { useRef } from "preact/hooks";
+import { useContext, useRef } from "preact/hooks";
+import { isManager, MeContext } from "../api/roles";
 import type { GizmoMode, SceneViewer } from "../scene/SceneViewer";
 import { Empty, ErrorMessage, Loading } from "../ui/feedback";
 import { html } from "../ui/html";
@@ -11,14 +13,15 @@ import { JobPanel } from "../ui/JobPanel";
 import { ShortcutHelp } from "../ui/ShortcutHelp";
 import { MarkFixed } from "./MarkFixed";
 import { ObjectInspector } from "./ObjectInspector";
+import { SfmPanel } from "./SfmPanel";
 import { TrainingPanel } from "./TrainingPanel";
 import { useBoxTools } from "./useBoxTools";
-import { useFieldPreview } from "./useFieldPreview";
 import { useFrameView } from "./useFrameView";
 import { useLabelRender } from "./useLabelRender";
 import { useSceneData } from "./useSceneData";
 import { useSceneKeys } from "./useSceneKeys";
 import { useSceneObjects } from "./useSceneObjects";
+import { useScenePoints } from "./useScenePoints";
 import { useSceneViewer } from "./useSceneViewer";
 
 export function ScenePage({ captureId, frameId }: { captureId: number; frameId: number | null }) {
@@ -27,7 +30,8 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
   const objects = useSceneObjects(captureId, viewer, classList);
   const { store } = objects;
   const view = useFrameView(viewer, frames.data, frameId);
-  const pointsNote = useFieldPreview(viewer, field);
+  const pointsNote = useScenePoints(viewer, capture.data, fields.data);
+  const me = useContext(MeContext);
   const labels = useLabelRender(captureId, store);
   const tools = useBoxTools(viewer, store, classList, objects.setSelectedId);
   const container = useSceneViewer(viewer, {
@@ -51,7 +55,9 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
       <${TrainingPanel} captureId=${captureId} projectId=${projectId} fields=${fields.data} onTrained=${fields.reload} />
       <${ErrorMessage} error=${fields.error} what="Fields" />
       ${typeof pointsNote === "string" ? html`<div class="muted small-text points-note">${pointsNote}</div>` : html`<${ErrorMessage} error=${pointsNote} what="Preview" />`}
-      ${!field && fields.data ? html`<div class="muted small-text">No field yet: train one to see the preview points.</div>` : null}
+      ${!field && fields.data && !capture.data?.metadata.sfm ? html`<div class="muted small-text">No field yet: train one to see the preview points.</div>` : null}
+      ${capture.data ? html`<${SfmPanel} capture=${capture.data} field=${field} objects=${objects.objects} selectedId=${objects.selectedId}
+        manager=${projectId !== undefined && isManager(me, projectId)} beforeScale=${() => store.flush()} />` : null}
       <div class="panel labels-panel">
         <h3>Labels</h3>
         <button onClick=${() => labels.render()} disabled=${labels.rendering}>Render labels</button>

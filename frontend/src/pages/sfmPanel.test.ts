@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import type { Capture, Field, SceneObject } from "../api/types";
+import { scaleRequest } from "./SfmPanel";
+import { pointSource } from "./useScenePoints";
+
+const boxes = [{ id: 4, center: [0, 0, 0] }, { id: 9, center: [0.5, 0, 0] }] as SceneObject[];
+const sfmCapture = { id: 3, units: "arbitrary", metadata: { sfm: { sparse_points: "captures/1/3/sparse_points.npz" } } } as unknown as Capture;
+
+describe("a capture posed by structure-from-motion", () => {
+  it("scales by a side of the selected box or between two boxes' centres, and says what is missing", () => {
+    expect(scaleRequest({ kind: "side", objectId: 4, axis: "y" }, boxes, 0.3)).toEqual({ object_id: 4, axis: "y", metres: 0.3 });
+    expect(scaleRequest({ kind: "between", a: 4, b: 9 }, boxes, 2)).toEqual({ point_a: [0, 0, 0], point_b: [0.5, 0, 0], metres: 2 });
+    expect(scaleRequest({ kind: "side", objectId: null, axis: "x" }, boxes, 1)).toBe("Select the box whose real size you know.");
+    expect(scaleRequest({ kind: "between", a: 4, b: 4 }, boxes, 1)).toBe("Choose two different boxes.");
+    expect(scaleRequest({ kind: "side", objectId: 4, axis: "x" }, boxes, Number(""))).toBe("Enter the real length in metres.");
+  });
+
+  it("shows SfM's sparse points until a field is trained, then the field's preview", () => {
+    expect(pointSource(sfmCapture, undefined)).toBeNull(); // the fields have not answered yet
+    expect(pointSource(sfmCapture, [])?.url).toBe("/api/captures/3/sparse-points/");
+    const field = { id: 8, preset: "fast", preview_url: "/api/fields/8/preview/" } as Field;
+    expect(pointSource(sfmCapture, [field])?.url).toBe("/api/fields/8/preview/");
+    expect(pointSource({ ...sfmCapture, metadata: {} }, [])).toBeNull();
+    expect(pointSource({ ...sfmCapture, units: "metric" } as Capture, [])?.key).not.toBe(pointSource(sfmCapture, [])?.key);
+  });
+});
