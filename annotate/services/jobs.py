@@ -8,13 +8,14 @@ a :class:`JobReporter` and records the outcome; running it twice for one job is 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
 
 from celery import Task
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -250,6 +251,10 @@ class JobReporter:
             self.update_result(**result)
         self.check_cancelled()
 
+    def beat(self) -> bool:
+        """Mark the job alive without reporting progress; False once it is no longer this worker's."""
+        return bool(self._owned_rows().update(heartbeat_at=timezone.now()))
+
     def update_result(self, **values) -> None:
         """Merge ``values`` into the job's result (e.g. a training curve visible while it runs)."""
         with transaction.atomic():
@@ -264,6 +269,44 @@ class JobReporter:
             raise JobCancelled()
 
 
+class Heartbeat:
+    """While the work runs, a thread marks the job alive every quarter of the heartbeat timeout.
+
+    The web process fails a running job whose heartbeat is older than ``RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S``:
+    that must mean its worker died, never that one step (a training step on a loaded machine, a feature
+    extraction over a large capture) took long between two progress reports. Inside a transaction (tests
+    that run a job in their own) the thread is not started: its writes would wait on that transaction's
+    lock on the row.
+    """
+
+    def __init__(self, reporter: JobReporter):
+        self.reporter = reporter
+        self.interval_s = min(max(settings.RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S / 4, 0.1), 60.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"job-{reporter.job_id}-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        if not connection.in_atomic_block:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.interval_s):
+                try:
+                    if not self.reporter.beat():
+                        return  # failed or taken over: the work notices at its next report
+                except OperationalError:
+                    logger.warning("Job %s: a heartbeat could not be written; trying again", self.reporter.job_id)
+        finally:
+            connection.close()  # this thread's own connection
+
+
 def run_job(job_id: int, work: Callable[..., dict | None]) -> None:
     """Claim job ``job_id``, run ``work(job=..., reporter=...)`` and record the outcome. Safe to call twice.
 
@@ -275,7 +318,8 @@ def run_job(job_id: int, work: Callable[..., dict | None]) -> None:
         return
     reporter = JobReporter(job.id, attempt=job.attempts)
     try:
-        result = work(job=job, reporter=reporter) or {}
+        with Heartbeat(reporter):
+            result = work(job=job, reporter=reporter) or {}
     except JobNoLongerOwned:
         logger.warning("Job %s attempt %s stopped: the job was failed or taken over", job.id, job.attempts)
         return

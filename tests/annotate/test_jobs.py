@@ -1,4 +1,5 @@
 """Jobs: one active job per target (409), idempotent runs, progress, cancel, failures, lost workers."""
+import time
 from datetime import timedelta
 
 import pytest
@@ -240,3 +241,33 @@ def test_a_stale_attempt_cannot_record_results_or_an_outcome(project):
     JobReporter(job.id, attempt=2).update_result(curve=[[1, 2.0]])
     job.refresh_from_db()
     assert job.result == {"curve": [[1, 2.0]]} and job.status == JobStatus.RUNNING
+
+
+def test_a_long_step_without_progress_reports_keeps_its_heartbeat(transactional_db, project, settings):
+    """A live worker whose one step outlasts the heartbeat timeout (a long feature extraction, a training
+    step on a loaded machine) is not failed as silent: the job's heartbeat thread keeps it alive."""
+    import threading
+
+    from django.db import connections
+
+    settings.RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S = 1
+    job = _start(project)
+    stop, expired = threading.Event(), []
+
+    def poll_like_the_web():
+        try:
+            while not stop.wait(0.1):
+                expired.append(expire_stale_jobs())
+        finally:
+            connections.close_all()
+
+    poller = threading.Thread(target=poll_like_the_web)
+    poller.start()
+    try:
+        run_job(job.id, lambda job, reporter: time.sleep(3.5) or {"done": True})
+    finally:
+        stop.set()
+        poller.join()
+    job.refresh_from_db()
+    assert (job.status, job.error, job.result) == (JobStatus.SUCCEEDED, "", {"done": True})
+    assert len(expired) > 20 and sum(expired) == 0

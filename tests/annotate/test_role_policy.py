@@ -129,6 +129,12 @@ POLICY = {
             "file": SimpleUploadedFile("run.zip", fake_run_zip(), content_type="application/zip")}, "multipart"),
         {"manager": 202, "annotator": 403},
     ),
+    # The ready capture came with its own poses, so a manager is told its scale cannot be set (a 400).
+    "set a capture's scale": (
+        lambda w, role: ("post", f"/api/captures/{w.ready.pk}/scale/",
+                         {"point_a": [0, 0, 0], "point_b": [1, 0, 0], "metres": 2.0}, "json"),
+        {"manager": 400, "annotator": 403},
+    ),
     "export": (
         lambda w, role: ("post", f"/api/projects/{w.project.pk}/exports/", {"format": "coco", "frames": "all"}, "json"),
         {"manager": 202, "annotator": 202},

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Capture, Field, SceneObject } from "../api/types";
+import { urls } from "../api/urls";
 import { scaleRequest } from "./SfmPanel";
 import { pointSource } from "./useScenePoints";
 
@@ -17,7 +18,7 @@ describe("a capture posed by structure-from-motion", () => {
 
   it("shows SfM's sparse points until a field is trained, then the field's preview", () => {
     expect(pointSource(sfmCapture, undefined)).toBeNull(); // the fields have not answered yet
-    expect(pointSource(sfmCapture, [])?.url).toBe("/api/captures/3/sparse-points/");
+    expect(pointSource(sfmCapture, [])?.url).toBe(urls.captureSparsePoints(3));
     const field = { id: 8, preset: "fast", preview_url: "/api/fields/8/preview/" } as Field;
     expect(pointSource(sfmCapture, [field])?.url).toBe("/api/fields/8/preview/");
     expect(pointSource({ ...sfmCapture, metadata: {} }, [])).toBeNull();
