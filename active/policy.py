@@ -9,7 +9,7 @@ finds single-sample methods gain little or nothing from it, and it doubles a rou
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from active.acquisition.registry import acquisition_function
 from active.budget_curves import Budget
@@ -76,43 +76,50 @@ def choose_acquisition(
     the manager why, in plain words.
 
     has_labels : whether any frame is labelled yet; without one, a function that needs a trained model
-        gives way to random
+        gives way to random, and the reason leaves out how the model trains (it has nothing to train on)
     """
-    choice = _choice_for_pool(redundancy, budget, pool_size, flips_make_sense, config)
-    if has_labels or not acquisition_function(choice.method).needs_trained_model:
+    choice, training = _choice_for_pool(redundancy, budget, pool_size, flips_make_sense, config)
+    if has_labels:
+        return replace(choice, reason=f"{choice.reason}. {training}")
+    if not acquisition_function(choice.method).needs_trained_model:
         return choice
     reason = f"{choice.reason}. No frame is accepted yet, though, so this first round picks at random"
-    return PolicyChoice("random", reason, choice.redundant, choice.low_budget, choice.semi_supervised)
+    return replace(choice, method="random", reason=reason)
 
 
 def _choice_for_pool(
     redundancy: RedundancyEstimate, budget: Budget, pool_size: int, flips_make_sense: bool, config: PolicyConfig
-) -> PolicyChoice:
+) -> tuple[PolicyChoice, str]:
+    """The cell's choice with the reason for its method, and the sentence on how the model trains."""
     low = is_low_budget(budget, pool_size, config)
     per_cycle = f"{budget.per_cycle:.0%} of the {pool_size} frames per round"
     look_alike = f"{redundancy.score:.0%} of frames have a near-twin"
     if redundancy.is_redundant:
         reason = (
             f"Most frames look alike ({look_alike}, as in a video), so the round picks frames that cover the "
-            "whole scene (Coreset): the frames the model is least sure about would be near-copies of each other. "
-            f"{LEARNS_FROM_UNLABELLED}: frames that cover the scene leave the rest close to a labelled one, "
-            "where the model's guesses are good enough to learn from"
+            "whole scene (Coreset): the frames the model is least sure about would be near-copies of each other"
         )
-        return PolicyChoice("coreset", reason, True, low, True)
+        training = (f"{LEARNS_FROM_UNLABELLED}: frames that cover the scene leave the rest close to a labelled "
+                    "one, where the model's guesses are good enough to learn from")
+        return PolicyChoice("coreset", reason, True, low, True), training
     diverse = f"Frames differ from each other (only {look_alike})"
     if low:
         reason = (
             f"{diverse} and few get labelled ({per_cycle}), so the round picks at random: with so few labels, "
-            f"no smarter choice does better. {LEARNS_FROM_UNLABELLED}: with so few labels, the unlabelled "
-            "frames are most of what it can learn from"
+            "no smarter choice does better"
         )
-        return PolicyChoice("random", reason, False, True, True)
+        training = (f"{LEARNS_FROM_UNLABELLED}: with so few labels, the unlabelled frames are most of what it "
+                    "can learn from")
+        return PolicyChoice("random", reason, False, True, True), training
     method = "equal" if flips_make_sense else "entropy"
     name = "EquAL: unsure, or changes its answer on a mirrored image" if flips_make_sense else "entropy"
     reason = (
         f"{diverse} and many get labelled ({per_cycle}), so the round picks the frames the model is least "
-        f"sure about ({name}). The model learns from labelled frames only: the frames it is unsure about are "
-        "the ones where its own guesses would teach it least, and learning from unlabelled frames would double "
-        "the training time for little gain (you can still switch it on)"
+        f"sure about ({name})"
     )
-    return PolicyChoice(method, reason, False, False, False)
+    training = (
+        "The model learns from labelled frames only: the frames it is unsure about are the ones where its own "
+        "guesses would teach it least, and learning from unlabelled frames would more than double the training "
+        "time for little gain (you can still switch it on)"
+    )
+    return PolicyChoice(method, reason, False, False, False), training

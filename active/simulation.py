@@ -50,7 +50,7 @@ class SimulationConfig:
             return self.cycle_steps
         return int(round(self.cycle_steps * n_labelled / n_initial))
 
-    def training(self, pool: "SegmentationSet", labelled: np.ndarray) -> dict:
+    def fit_options(self, pool: "SegmentationSet", labelled: np.ndarray) -> dict:
         """``fit`` keywords for the unlabelled frames: none when not semi-supervised."""
         if not self.semi_supervised:
             return {}
@@ -94,7 +94,7 @@ def first_round(
     n_initial = int(config.budget.counts(len(pool), config.up_to)[0])
     labelled = np.sort(rng.choice(len(pool), size=n_initial, replace=False))
     model = SegmentationModel.untrained(model_config).fit(
-        pool.images[labelled], pool.masks[labelled], steps=config.initial_steps, **config.training(pool, labelled)
+        pool.images[labelled], pool.masks[labelled], steps=config.initial_steps, **config.fit_options(pool, labelled)
     )
     return FirstRound(labelled, model, evaluate_miou(model, test, model_config.n_classes))
 
@@ -118,7 +118,7 @@ def run_active_learning(
         began = time.perf_counter()
         model = model.fit(pool.images[labelled], pool.masks[labelled],
                           steps=config.steps_for(len(labelled), len(start.labelled)),
-                          from_scratch=config.from_scratch, **config.training(pool, labelled))
+                          from_scratch=config.from_scratch, **config.fit_options(pool, labelled))
         seconds.append(time.perf_counter() - began)
         mious.append(evaluate_miou(model, test, n_classes))
         selections.append(selection)

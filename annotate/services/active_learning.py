@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image
 
@@ -24,6 +23,7 @@ from annotate.errors import UserFacingError
 from annotate.models import ActiveLearningRound, Frame, FrameScore, Job, JobKind, Project, ScoringModel
 from annotate.selectors import labelled_frames, pool_frames, read_frame_labels
 from annotate.services.jobs import JobReporter, start_job
+from annotate.storage import StagedFiles, scoring_model_key
 
 #: The method that lets the policy (active.policy) choose from the pool's redundancy and the budget.
 AUTO = "auto"
@@ -193,20 +193,13 @@ def _updated_model(
     quality = {"labelled_frames": len(labelled), "semi_supervised": unlabelled_images is not None,
                "train_miou": round(float(mean_iou(confusion_matrix(masks, predicted, n_classes))), 4)}
     reporter.ensure_owned()  # a round failed meanwhile must not add a model version
-    weights_key = default_storage.save(scoring_model_key(project, model.model_version), ContentFile(model.to_bytes()))
-    try:
+    with StagedFiles() as staged:
+        weights_key = staged.save(scoring_model_key(project_id=project.pk, version=model.model_version),
+                                  ContentFile(model.to_bytes()))
         row = ScoringModel.objects.create(
             project=project, version=model.model_version, metrics=quality, weights=weights_key
         )
-    except BaseException:
-        default_storage.delete(weights_key)
-        raise
     return model, row, quality
-
-
-def scoring_model_key(project: Project, version: int) -> str:
-    """Where a scoring model's weights are stored: under the project, from ids only."""
-    return f"scoring-models/{project.pk}/model-v{int(version)}.pt"
 
 
 def _save_round(job, reporter, project, params, method, reason, redundancy, model_row, quality, pool, selection,

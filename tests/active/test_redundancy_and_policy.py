@@ -100,6 +100,8 @@ def test_the_reason_says_whether_the_model_learns_from_unlabelled_frames_and_why
     assert "learns from labelled frames only" in high and "you can still switch it on" in high
     for reason in (redundant, low, high):
         assert "paper" not in reason and "SSL" not in reason and "semi" not in reason
+    first = choose_acquisition(estimate(0.82), Budget.parse("10-10"), 1000, has_labels=False)
+    assert first.semi_supervised and "learns" not in first.reason  # nothing to learn from before the first label
 
 
 def test_semi_supervised_by_default_only_for_methods_that_gain_from_it():

@@ -41,9 +41,9 @@ def test_scaled_steps_grow_with_the_labelled_set_and_plain_steps_do_not():
 def test_semi_supervised_training_learns_from_exactly_the_unlabelled_frames():
     pool = tiny_set(np.random.default_rng(0), 10)
     plain = SimulationConfig(Budget.parse("20-20"), up_to=0.6)
-    assert plain.training(pool, np.array([1, 4])) == {}
+    assert plain.fit_options(pool, np.array([1, 4])) == {}
     semi = SimulationConfig(Budget.parse("20-20"), up_to=0.6, semi_supervised=True)
-    options = semi.training(pool, np.array([1, 4]))
+    options = semi.fit_options(pool, np.array([1, 4]))
     np.testing.assert_array_equal(options["unlabelled"], pool.images[[0, 2, 3, 5, 6, 7, 8, 9]])
     assert options["consistency"] is semi.consistency
 
