@@ -12,16 +12,17 @@ import io
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from PIL import Image
 
 from annotate.models import Capture, FieldModel, Frame, SceneObject, SceneObjectKind
+from annotate.storage import StagedFiles, extracted_mesh_key
 from nerf_labeling.cameras import Camera, Intrinsics
 
 # Frames
@@ -84,28 +85,26 @@ def _placement(row: SceneObject) -> dict:
     )
 
 
-def store_extracted_mesh(row: SceneObject, mesh) -> str:
-    """Store ``mesh``, the surface extracted inside box ``row``, as PLY; returns the storage name."""
+def store_extracted_mesh(row: SceneObject, mesh, staged: StagedFiles) -> str:
+    """Store ``mesh``, the surface extracted inside box ``row``, as PLY through ``staged``; the storage name."""
     from nerf_labeling.meshes import save_mesh
 
     with tempfile.TemporaryDirectory() as workdir:
-        path = save_mesh(mesh, Path(workdir) / f"{row.instance_id}-extracted.ply")
-        capture = row.capture
-        return default_storage.save(
-            f"objects/{capture.project_id}/{capture.pk}/{path.name}", ContentFile(path.read_bytes())
-        )
+        path = save_mesh(mesh, Path(workdir) / "extracted.ply")
+        key = extracted_mesh_key(project_id=row.capture.project_id, capture_id=row.capture_id, instance_id=row.instance_id)
+        return staged.save(key, ContentFile(path.read_bytes()))
 
 
 # Trained fields: storage may be remote (object storage), so a worker that needs a field copies its
 # zip once into ``VAR_DIR/cache/fields/<id>-<checkpoint hash>/`` and loads it from there.
 
 
-def store_field_directory(directory: Path, storage_name: str) -> str:
-    """Zip ``directory`` (a saved field) into storage under ``storage_name``; returns the stored name."""
+def store_field_directory(directory: Path, key: str, staged: StagedFiles) -> str:
+    """Zip ``directory`` (a saved field) into storage under ``key`` through ``staged``; returns the stored name."""
     with tempfile.TemporaryDirectory(prefix="raylabel-field-") as workdir:
         archive = Path(shutil.make_archive(str(Path(workdir) / "field"), "zip", directory))
         with open(archive, "rb") as handle:
-            return default_storage.save(storage_name, File(handle))
+            return staged.save(key, File(handle))
 
 
 def local_field_directory(field_model: FieldModel) -> Path:
@@ -137,30 +136,24 @@ def load_trained_field(field_model: FieldModel):
     return load_field(local_field_directory(field_model))
 
 
-def store_field_files(field, cameras: list[Camera], base: str) -> dict:
-    """Store a trained field's checkpoint zip and its browser preview (seen from ``cameras``) under ``base``.
+def store_field_files(field, cameras: list[Camera], key: Callable[[str], str], staged: StagedFiles) -> dict:
+    """Store a trained field's checkpoint zip and its browser preview (seen from ``cameras``) through ``staged``,
+    each under ``key(file name)``.
 
-    Returns the :class:`FieldModel` file values (``checkpoint``, ``preview``, ``cameras``); if a step
-    fails, what was stored before it is deleted.
+    Returns the :class:`FieldModel` file values (``checkpoint``, ``preview``, ``cameras``).
     """
     from nerf_labeling.fields.preview import write_preview
 
-    stored: list[str] = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="raylabel-train-") as workdir:
-            field_dir = Path(workdir) / "field"
-            field.save(field_dir)
-            stored.append(store_field_directory(field_dir, f"{base}/checkpoint.zip"))
-            ply, cameras_json = Path(workdir) / "preview.ply", Path(workdir) / "cameras.json"
-            write_preview(field, cameras, ply, cameras_json)
-            for path in (ply, cameras_json):
-                with open(path, "rb") as handle:
-                    stored.append(default_storage.save(f"{base}/{path.name}", File(handle)))
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
-    return dict(zip(("checkpoint", "preview", "cameras"), stored))
+    with tempfile.TemporaryDirectory(prefix="raylabel-train-") as workdir:
+        field_dir = Path(workdir) / "field"
+        field.save(field_dir)
+        files = {"checkpoint": store_field_directory(field_dir, key("checkpoint.zip"), staged)}
+        ply, cameras_json = Path(workdir) / "preview.ply", Path(workdir) / "cameras.json"
+        write_preview(field, cameras, ply, cameras_json)
+        for column, path in (("preview", ply), ("cameras", cameras_json)):
+            with open(path, "rb") as handle:
+                files[column] = staged.save(key(path.name), File(handle))
+    return files
 
 
 def field_model_values(metrics, quality: dict) -> dict:

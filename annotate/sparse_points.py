@@ -1,7 +1,7 @@
 """A capture's sparse point cloud from structure-from-motion: stored once per capture, read, replaced.
 
 The file is an ``.npz`` of ``xyz`` ((N, 3) float32, the capture's world) and ``rgb`` ((N, 3) uint8),
-under a key built from the capture's ids; ``capture.metadata["sfm"]["sparse_points"]`` names it.
+under :func:`annotate.storage.sparse_points_key`; ``capture.metadata["sfm"]["sparse_points"]`` names it.
 Captures that arrived with their own poses have none.
 """
 from __future__ import annotations
@@ -13,16 +13,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from annotate.models import Capture
-
-
-def sparse_points_key(capture: Capture) -> str | None:
-    """The storage key of the capture's sparse points, or None when SfM did not place it."""
-    return (capture.metadata or {}).get("sfm", {}).get("sparse_points") or None
+from annotate.storage import sparse_points_key, sparse_points_of
 
 
 def store_sparse_points(capture: Capture, xyz: np.ndarray, rgb: np.ndarray) -> str:
     """Save ``xyz`` (N, 3) and ``rgb`` (N, 3) uint8 as the capture's sparse points (replacing any); the key."""
-    key = f"captures/{capture.project_id}/{capture.pk}/sparse_points.npz"
+    key = sparse_points_key(project_id=capture.project_id, capture_id=capture.pk)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, xyz=np.asarray(xyz, dtype=np.float32), rgb=np.asarray(rgb, dtype=np.uint8))
     default_storage.delete(key)
@@ -31,7 +27,7 @@ def store_sparse_points(capture: Capture, xyz: np.ndarray, rgb: np.ndarray) -> s
 
 def read_sparse_points(capture: Capture) -> tuple[np.ndarray, np.ndarray] | None:
     """``(xyz (N, 3) float32, rgb (N, 3) uint8)`` of the capture, or None when it has none stored."""
-    key = sparse_points_key(capture)
+    key = sparse_points_of(capture)
     if key is None or not default_storage.exists(key):
         return None
     with default_storage.open(key, "rb") as stored:

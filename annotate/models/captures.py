@@ -1,8 +1,11 @@
 """Captures (one multi-view recording of a scene) and their frames."""
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import models
 
 from annotate.models.projects import Project
+from annotate.storage import capture_upload_key
 
 
 class CaptureStatus(models.TextChoices):
@@ -20,7 +23,10 @@ class ReviewStatus(models.TextChoices):
 
 
 def capture_archive_path(capture: "Capture", filename: str) -> str:
-    return f"captures/{capture.project_id}/uploads/{filename}"
+    """The archive's key from the capture's ids; of the uploaded name only the suffix is kept."""
+    return capture_upload_key(
+        project_id=capture.project_id, capture_id=capture.pk, suffix=PurePosixPath(filename).suffix.lower()
+    )
 
 
 class Capture(models.Model):

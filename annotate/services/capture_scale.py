@@ -98,11 +98,12 @@ def _rescale(capture: Capture, user, point_a, point_b, metres: float, *, referen
 
 
 def _check_rescalable(capture: Capture) -> None:
-    if capture.status != CaptureStatus.READY or not capture.source_format.startswith("sfm"):
+    if capture.status != CaptureStatus.READY:
+        raise UserFacingError(f"Capture {capture.name!r} is {capture.status}: set its scale once it is ingested.")
+    if not capture.source_format.startswith("sfm"):
         raise UserFacingError(
-            f"Capture {capture.name!r} did not get its poses from structure-from-motion"
-            + ("" if capture.status == CaptureStatus.READY else " (it is not ingested)")
-            + ": its scale is the one its poses came with and cannot be set."
+            f"Capture {capture.name!r} did not get its poses from structure-from-motion: its scale is the one "
+            "its poses came with and cannot be set."
         )
     running = Job.objects.filter(target=f"capture:{capture.pk}", status__in=ACTIVE_STATUSES).first()
     if running is not None:

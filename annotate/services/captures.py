@@ -15,28 +15,23 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image
 
 from annotate.errors import ConflictError, ServiceUnavailableError, UserFacingError
-from annotate.models import (
-    BatchFrame,
-    Capture,
-    CaptureStatus,
-    FieldModel,
-    Frame,
-    FrameLabel,
-    FrameRender,
-    Job,
-    JobKind,
-    Project,
-    Review,
-)
+from annotate.models import BatchFrame, Capture, CaptureStatus, Frame, Job, JobKind, Project, Review
 from annotate.scratch import scratch_dir, sweep_stale_scratch
 from annotate.services.jobs import JobReporter, start_job
 from annotate.services.sfm_ingest import place_video, read_or_place_poses
-from annotate.sparse_points import sparse_points_key
+from annotate.storage import (
+    StagedFiles,
+    capture_upload_key,
+    delete_files,
+    files_of_capture,
+    files_of_rows,
+    frame_image_key,
+    frame_thumbnail_key,
+)
 from annotate.uploads import too_large
 from nerf_labeling.capture.video import VIDEO_SUFFIXES
 
@@ -66,12 +61,15 @@ def create_capture(*, project: Project, user, name: str, archive: File) -> tuple
         _check_video_upload(archive)
     archive.seek(0)
     name = (name or Path(archive.name or "capture").stem).strip()[:200] or "capture"
-    stored_name = None
     try:
-        with transaction.atomic():
+        # The archive is kept once the capture is committed, even if enqueueing its job then fails.
+        with transaction.atomic(), StagedFiles() as staged:
             capture = Capture.objects.create(project=project, name=name, created_by=user)
-            capture.archive.save(f"capture-{capture.pk}{suffix if is_video else '.zip'}", archive, save=True)
-            stored_name = capture.archive.name
+            capture.archive = staged.save(
+                capture_upload_key(project_id=project.pk, capture_id=capture.pk, suffix=suffix if is_video else ".zip"),
+                archive,
+            )
+            capture.save(update_fields=["archive"])
             job = start_job(
                 kind=JobKind.INGEST,
                 target=f"capture:{capture.pk}",
@@ -86,10 +84,6 @@ def create_capture(*, project: Project, user, name: str, archive: File) -> tuple
         raise ServiceUnavailableError(
             f"{error} The upload is kept as capture {capture.pk}: start its ingest again once the queue is back."
         ) from error
-    except Exception:
-        if stored_name:
-            default_storage.delete(stored_name)
-        raise
     return capture, job
 
 
@@ -182,8 +176,7 @@ def _reject_upload(capture: Capture, message: str) -> None:
     """A rejected upload keeps its row and the reason, not its bytes: the archive is deleted."""
     archive_name = Capture.objects.filter(pk=capture.pk).values_list("archive", flat=True).first()
     Capture.objects.filter(pk=capture.pk).update(status=CaptureStatus.FAILED, error=message, archive="")
-    if archive_name:
-        default_storage.delete(archive_name)
+    delete_files([archive_name])
 
 
 def _without_server_paths(message: str, workdir: Path) -> str:
@@ -231,18 +224,15 @@ def _ingest_from_archive(capture: Capture, workdir: Path, reporter: JobReporter)
 
 def _store_frames(capture: Capture, data, reporter: JobReporter) -> None:
     """Save images and thumbnails, then create all frame rows in one transaction, or nothing."""
-    stored: list[str] = []
     frames: list[Frame] = []
-    base = f"captures/{capture.project_id}/{capture.pk}"
-    try:
+    ids = {"project_id": capture.project_id, "capture_id": capture.pk}
+    with StagedFiles() as staged:
         for index, record in enumerate(data.frames):
             source = data.root / record.file_path
             suffix = stored_image_suffix(source)
             with open(source, "rb") as handle:
-                image_name = default_storage.save(f"{base}/frames/{index:05d}{suffix}", File(handle))
-            stored.append(image_name)
-            thumb_name = default_storage.save(f"{base}/thumbs/{index:05d}.jpg", _thumbnail(source))
-            stored.append(thumb_name)
+                image_name = staged.save(frame_image_key(**ids, index=index, suffix=suffix), File(handle))
+            thumb_name = staged.save(frame_thumbnail_key(**ids, index=index), _thumbnail(source))
             intr = record.camera.intrinsics
             frames.append(
                 Frame(
@@ -264,10 +254,6 @@ def _store_frames(capture: Capture, data, reporter: JobReporter) -> None:
             reporter.progress(0.1 + 0.85 * (index + 1) / len(data.frames), f"Stored frame {index + 1} of {len(data.frames)}")
         with transaction.atomic():
             Frame.objects.bulk_create(frames, batch_size=500)
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
 
 
 def stored_image_suffix(path: Path) -> str:
@@ -289,29 +275,17 @@ def _thumbnail(path: Path) -> ContentFile:
 
 
 def delete_frames(capture: Capture) -> None:
-    """Remove a capture's frames and their stored files (before a re-ingest, or with the capture)."""
-    names = []
-    for image, thumbnail in capture.frames.values_list("image", "thumbnail"):
-        names.extend(name for name in (image, thumbnail) if name)
+    """Remove a capture's frames and their stored files, with those of their renders and labels (before a re-ingest)."""
+    names = files_of_rows(capture.frames.all())
     capture.frames.all().delete()
-    for name in names:
-        default_storage.delete(name)
+    delete_files(names)
 
 
 def delete_capture(*, capture: Capture) -> None:
-    """Delete a capture and every file stored for it: frames, fields, renders, labels, object meshes."""
-    names = [name for name in (capture.archive.name if capture.archive else "", sparse_points_key(capture)) if name]
-    for fields in (
-        FieldModel.objects.filter(capture=capture).values_list("checkpoint", "preview", "cameras"),
-        FrameRender.objects.filter(frame__capture=capture).values_list("data"),
-        FrameLabel.objects.filter(frame__capture=capture).values_list("data"),
-        capture.scene_objects.values_list("mesh_file"),
-    ):
-        names.extend(name for row in fields for name in row if name)
-    delete_frames(capture)
+    """Delete a capture and every file stored for it (:func:`~annotate.storage.files_of_capture`)."""
+    names = files_of_capture(capture)
     capture.delete()
-    for name in names:
-        default_storage.delete(name)
+    delete_files(names)
 
 
 def _json_safe(value):

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import re
-import secrets
 import tempfile
 from pathlib import Path
 
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -18,6 +16,7 @@ from annotate.models.captures import ReviewStatus
 from annotate.scratch import scratch_dir, sweep_stale_scratch
 from annotate.selectors import read_frame_labels
 from annotate.services.jobs import JobReporter, start_job
+from annotate.storage import StagedFiles, export_key
 
 FRAME_SELECTIONS = "all, accepted, batch:<id> or status:<pending|accepted|rejected|fixed>"
 
@@ -150,20 +149,17 @@ def run_export(*, job: Job, reporter: JobReporter) -> dict:
         reporter.progress(done / max(of or total, 1), f"Wrote {done} of {of or total} frames")
 
     sweep_stale_scratch()  # what killed workers left behind: .part zips, half-written folders
-    with tempfile.TemporaryDirectory(prefix="export-", dir=scratch_dir()) as workdir:
-        # Paths and keys come from ids only: a project's name is typed by users (it may be "../../x").
-        zip_path = Path(workdir) / "export.zip"
-        write_export(params["format"], _export_frames(frames), spec, zip_path, progress=progress, total=total)
-        size = zip_path.stat().st_size
-        with open(zip_path, "rb") as handle:
-            name = default_storage.save(export_storage_key(job), File(handle))
-    Job.objects.filter(pk=job.pk).update(artifact=name)
+    with StagedFiles() as staged:
+        with tempfile.TemporaryDirectory(prefix="export-", dir=scratch_dir()) as workdir:
+            # Paths and keys come from ids only: a project's name is typed by users (it may be "../../x").
+            zip_path = Path(workdir) / "export.zip"
+            write_export(params["format"], _export_frames(frames), spec, zip_path, progress=progress, total=total)
+            size = zip_path.stat().st_size
+            with open(zip_path, "rb") as handle:
+                name = staged.save(export_key(project_id=job.project_id, job_id=job.pk), File(handle))
+        staged.supersede(Job.objects.filter(pk=job.pk).values_list("artifact", flat=True).first())  # a rerun's
+        Job.objects.filter(pk=job.pk).update(artifact=name)
     return {"frames": total, "bytes": size, "format": params["format"], "file": export_download_name(job)}
-
-
-def export_storage_key(job: Job) -> str:
-    """Where an export job's zip is stored: project and job ids plus a random token, nothing a user typed."""
-    return f"exports/{job.project_id}/job-{job.pk}/export-{secrets.token_hex(8)}.zip"
 
 
 def export_download_name(job: Job) -> str:

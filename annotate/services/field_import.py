@@ -12,7 +12,6 @@ as any trained one (backend ``nerfacto``, preset ``imported``) with its quality 
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
 import tempfile
 import zipfile
@@ -29,6 +28,7 @@ from annotate.models import Capture, CaptureStatus, Job, JobKind
 from annotate.services.field_quality import assess_capture_field, describe_quality
 from annotate.services.jobs import JobReporter, start_job
 from annotate.services.training import preset_queue, store_field
+from annotate.storage import StagedFiles, delete_files, field_import_key
 
 #: The work (:data:`~annotate.services.jobs.JOB_TASKS` key) of an import: a train-kind job with its own task.
 IMPORT_FIELD = "import_field"
@@ -52,12 +52,12 @@ def import_nerfstudio_run(*, capture: Capture, source, user, min_psnr: float = I
     """
     if capture.status != CaptureStatus.READY:
         raise ConflictError(f"Capture {capture.pk} is {capture.status}; a field can be imported once it is ingested.")
-    with tempfile.TemporaryDirectory(prefix="raylabel-import-") as workdir:
-        archive = _slim_run_archive(source, Path(workdir))
-        name = f"fields/{capture.project_id}/{capture.pk}/import-{secrets.token_hex(8)}/run.zip"
-        with open(archive, "rb") as handle:
-            stored = default_storage.save(name, File(handle))
-    try:
+    # A job that cannot be enqueued after its commit fails too: its archive goes with the failure.
+    with StagedFiles() as staged:
+        with tempfile.TemporaryDirectory(prefix="raylabel-import-") as workdir:
+            archive = _slim_run_archive(source, Path(workdir))
+            with open(archive, "rb") as handle:
+                stored = staged.save(field_import_key(project_id=capture.project_id, capture_id=capture.pk), File(handle))
         with transaction.atomic():
             return start_job(
                 kind=JobKind.TRAIN, target=f"capture:{capture.pk}", project=capture.project, user=user,
@@ -65,9 +65,6 @@ def import_nerfstudio_run(*, capture: Capture, source, user, min_psnr: float = I
                         "min_psnr": float(min_psnr)},
                 work=IMPORT_FIELD, queue=IMPORT_QUEUE,
             )
-    except BaseException:
-        default_storage.delete(stored)
-        raise
 
 
 def import_capture_field(*, job: Job, reporter: JobReporter) -> dict:
@@ -79,9 +76,9 @@ def import_capture_field(*, job: Job, reporter: JobReporter) -> dict:
     try:
         result = _import_field(job, reporter)
     except UserFacingError:
-        default_storage.delete(job.params["run_archive"])
+        delete_files([job.params["run_archive"]])
         raise
-    default_storage.delete(job.params["run_archive"])
+    delete_files([job.params["run_archive"]])
     return result
 
 

@@ -11,7 +11,6 @@ from functools import partial
 import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from annotate.adapters import (
@@ -40,6 +39,7 @@ from annotate.services.capture_scale import stale_field_reason
 from annotate.services.field_quality import require_trusted_field
 from annotate.services.jobs import JobReporter, start_job
 from annotate.services.training import field_queue
+from annotate.storage import StagedFiles, delete_files, field_render_key, frame_labels_key
 
 
 def _require_field(capture: Capture) -> FieldModel:
@@ -126,15 +126,15 @@ def extract_box_meshes(capture: Capture, field_model: FieldModel, field) -> int:
         if all(row.fit.get(key) == value for key, value in source.items()):
             continue
         mesh = with_extracted_mesh(field, box_object(row)).mesh
-        name = "" if mesh is None else store_extracted_mesh(row, mesh)
-        old = row.mesh_file.name if row.mesh_file else None
-        updated = SceneObject.objects.filter(pk=row.pk, version=row.version).update(
-            mesh_file=name, fit={**row.fit, **source, "mesh_faces": 0 if mesh is None else len(mesh.faces)}
-        )
-        if updated and old:
-            default_storage.delete(old)
-        elif not updated and name:
-            default_storage.delete(name)  # edited meanwhile: the next render extracts again
+        with StagedFiles() as staged:
+            name = "" if mesh is None else store_extracted_mesh(row, mesh, staged)
+            updated = SceneObject.objects.filter(pk=row.pk, version=row.version).update(
+                mesh_file=name, fit={**row.fit, **source, "mesh_faces": 0 if mesh is None else len(mesh.faces)}
+            )
+            if updated:
+                staged.supersede(row.mesh_file.name)
+        if not updated:
+            delete_files([name])  # edited meanwhile: the next render extracts again
         extracted += 1
     return extracted
 
@@ -148,29 +148,28 @@ def _field_view(frame: Frame, field_model: FieldModel, field):
         with cached.data.open("rb") as handle:
             return read_rendered_view(handle.read())
     view = render_view(field, frame_camera(frame))
-    name = default_storage.save(
-        f"renders/{frame.capture.project_id}/{frame.capture_id}/field-{field_model.pk}/{frame.index:05d}.npz",
-        ContentFile(rendered_view_bytes(view)),
-    )
-    FrameRender.objects.update_or_create(frame=frame, field_model=field_model, defaults={"data": name})
+    key = field_render_key(project_id=frame.capture.project_id, capture_id=frame.capture_id,
+                           field_model_id=field_model.pk, index=frame.index)
+    with StagedFiles() as staged:
+        name = staged.save(key, ContentFile(rendered_view_bytes(view)))
+        FrameRender.objects.update_or_create(frame=frame, field_model=field_model, defaults={"data": name})
     return view
 
 
 def _save_labels(frame: Frame, field_model: FieldModel, labels, versions: dict) -> None:
-    name = f"labels/{frame.capture.project_id}/{frame.capture_id}/{frame.index:05d}.npz"
-    old = FrameLabel.objects.filter(frame=frame).values_list("data", flat=True).first()
-    stored = default_storage.save(name, ContentFile(labels.to_bytes()))
+    key = frame_labels_key(project_id=frame.capture.project_id, capture_id=frame.capture_id, index=frame.index)
     summaries = [_summary(label, labels) for label in labels.objects]
     visible = [item["confidence"] for item in summaries if item["confidence"] is not None]
-    FrameLabel.objects.update_or_create(
-        frame=frame,
-        defaults={
-            "field_model": field_model, "field_verdict": field_model.verdict, "data": stored, "object_versions": versions,
-            "objects_summary": summaries, "confidence": min(visible) if visible else None,
-        },
-    )
-    if old and old != stored:
-        default_storage.delete(old)
+    with StagedFiles() as staged:
+        stored = staged.save(key, ContentFile(labels.to_bytes()))
+        staged.supersede(FrameLabel.objects.filter(frame=frame).values_list("data", flat=True).first())
+        FrameLabel.objects.update_or_create(
+            frame=frame,
+            defaults={
+                "field_model": field_model, "field_verdict": field_model.verdict, "data": stored,
+                "object_versions": versions, "objects_summary": summaries, "confidence": min(visible) if visible else None,
+            },
+        )
 
 
 def _summary(label, labels) -> dict:

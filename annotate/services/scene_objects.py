@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 
 from annotate.errors import ConflictError, NotFoundError, UserFacingError
 from annotate.models import Capture, LabelClass, SceneObject, SceneObjectKind
 from annotate.services.projects import create_label_class
+from annotate.storage import StagedFiles, delete_files, files_of_rows, object_mesh_key
 
 EDITABLE_FIELDS = ("center", "size", "rotation", "label_class")
 
@@ -122,7 +122,7 @@ def update_object(*, obj: SceneObject, user, version, **changes) -> SceneObject:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise UserFacingError(f"Cannot change {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE_FIELDS)}.")
-    with transaction.atomic():
+    with StagedFiles() as staged, transaction.atomic():
         current = _locked(obj, version)
         pose = np.asarray(current.object_to_world)
         if "center" in changes or "rotation" in changes:
@@ -135,24 +135,21 @@ def update_object(*, obj: SceneObject, user, version, **changes) -> SceneObject:
             current.size = _size(changes["size"])
         if "label_class" in changes:
             current.label_class = _label_class(current.capture, changes["label_class"])
-        stale_mesh = None
         if current.kind == SceneObjectKind.BOX and current.mesh_file and set(changes) & {"center", "rotation", "size"}:
-            stale_mesh, current.mesh_file = current.mesh_file.name, ""  # re-extracted at the next render
+            staged.supersede(current.mesh_file.name)  # re-extracted at the next render
+            current.mesh_file = ""
         current.version += 1
         current.updated_by = user
         current.save()
-    if stale_mesh:
-        default_storage.delete(stale_mesh)
     return current
 
 
 def delete_object(*, obj: SceneObject, version) -> None:
     with transaction.atomic():
         current = _locked(obj, version)
-        mesh_name = current.mesh_file.name if current.mesh_file else None
+        names = files_of_rows(SceneObject.objects.filter(pk=current.pk))
         current.delete()
-    if mesh_name:
-        default_storage.delete(mesh_name)
+    delete_files(names)
 
 
 def _checked_mesh(name: str, data: bytes):
@@ -165,10 +162,10 @@ def _checked_mesh(name: str, data: bytes):
         raise UserFacingError(str(error)) from None
 
 
-def _store_mesh(obj: SceneObject, suffix: str, data: bytes) -> str:
-    return default_storage.save(
-        f"objects/{obj.capture.project_id}/{obj.capture_id}/{obj.instance_id}{suffix}", ContentFile(data)
-    )
+def _store_mesh(obj: SceneObject, suffix: str, data: bytes, staged: StagedFiles) -> str:
+    key = object_mesh_key(project_id=obj.capture.project_id, capture_id=obj.capture_id, instance_id=obj.instance_id,
+                          suffix=suffix)
+    return staged.save(key, ContentFile(data))
 
 
 def attach_mesh(*, obj: SceneObject, user, version, upload) -> SceneObject:
@@ -176,22 +173,17 @@ def attach_mesh(*, obj: SceneObject, user, version, upload) -> SceneObject:
     upload_name = Path(upload.name or "mesh").name  # the user's file name, never a server path
     data = upload.read()
     mesh = _checked_mesh(upload_name, data)
-    stored = _store_mesh(obj, Path(upload_name).suffix.lower(), data)
-    try:
+    with StagedFiles() as staged:
+        stored = _store_mesh(obj, Path(upload_name).suffix.lower(), data, staged)
         with transaction.atomic():
             current = _locked(obj, version)
-            old = current.mesh_file.name if current.mesh_file else None
+            staged.supersede(current.mesh_file.name)
             current.mesh_file = stored
             current.kind = SceneObjectKind.MESH
             current.size = [float(v) for v in mesh.extents]
             current.version += 1
             current.updated_by = user
             current.save()
-    except BaseException:
-        default_storage.delete(stored)
-        raise
-    if old and old != stored:
-        default_storage.delete(old)
     return current
 
 
@@ -248,18 +240,12 @@ def import_objects(*, capture: Capture, user, data: dict | str, base_dir: Path |
         position: _entry_mesh(f"objects[{position}]", item["mesh"], base_dir)
         for position, item in enumerate(items) if item.get("mesh")
     }
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            classes = _file_classes(capture.project, items)
-            return [
-                _import_entry(f"objects[{position}]", capture, user, item, classes, meshes.get(position), stored)
-                for position, item in enumerate(items)
-            ]
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
+    with StagedFiles() as staged, transaction.atomic():
+        classes = _file_classes(capture.project, items)
+        return [
+            _import_entry(f"objects[{position}]", capture, user, item, classes, meshes.get(position), staged)
+            for position, item in enumerate(items)
+        ]
 
 
 def _object_items(data: dict | str) -> list:
@@ -340,7 +326,7 @@ def _file_classes(project, items: list[dict]) -> dict[str, LabelClass]:
     return classes
 
 
-def _import_entry(where, capture, user, item, classes, mesh, stored: list[str]) -> SceneObject:
+def _import_entry(where, capture, user, item, classes, mesh, staged: StagedFiles) -> SceneObject:
     kind = item.get("kind", SceneObjectKind.BOX)
     size = item.get("size")
     if kind == SceneObjectKind.MESH:  # the mesh decides a mesh object's size
@@ -353,7 +339,6 @@ def _import_entry(where, capture, user, item, classes, mesh, stored: list[str]) 
     except UserFacingError as error:
         raise type(error)(f"{where}: {error}") from None
     if mesh is not None:
-        obj.mesh_file = _store_mesh(obj, mesh[0], mesh[1])
-        stored.append(obj.mesh_file.name)
+        obj.mesh_file = _store_mesh(obj, mesh[0], mesh[1], staged)
         obj.save(update_fields=["mesh_file"])
     return obj

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from annotate.adapters import field_model_values, frame_camera, frame_image, store_field_files
@@ -11,6 +11,7 @@ from annotate.errors import ConflictError, JobCancelled, UserFacingError
 from annotate.models import Capture, CaptureStatus, FieldModel, FrameRender, Job, JobKind
 from annotate.services.field_quality import assess_capture_field, describe_quality
 from annotate.services.jobs import JobReporter, start_job
+from annotate.storage import StagedFiles, field_file_key, files_of_rows
 from nerf_labeling.backends import preset_catalogue
 
 DEFAULT_PRESET = "grid-default"
@@ -157,27 +158,24 @@ def _throttled_cancel_check(job_id: int, interval_s: float = 1.0):
 
 def store_field(job: Job, capture: Capture, field, cameras, metrics, quality: dict) -> FieldModel:
     """Store the field trained (or imported) by ``job`` and record it as the capture's newest field."""
-    files = store_field_files(field, cameras, f"fields/{capture.project_id}/{capture.pk}/job-{job.pk}")
-    try:
+    key = partial(field_file_key, project_id=capture.project_id, capture_id=capture.pk, job_id=job.pk)
+    with StagedFiles() as staged:
+        files = store_field_files(field, cameras, key, staged)
         with transaction.atomic():
             FieldModel.objects.filter(job=job).delete()  # a rerun of the same job replaces its row
             field_model = FieldModel.objects.create(
                 capture=capture, job=job, preset=job.params["preset"], **files, **field_model_values(metrics, quality)
             )
-            _drop_renders_of_older_fields(capture, field_model)
-            return field_model
-    except BaseException:
-        for name in files.values():
-            default_storage.delete(name)
-        raise
+            staged.supersede(*_drop_renders_of_older_fields(capture, field_model))
+    return field_model
 
 
-def _drop_renders_of_older_fields(capture: Capture, newest: FieldModel) -> None:
-    """Cached field renders are read only for the newest field: once it exists, older ones go (rows and files).
+def _drop_renders_of_older_fields(capture: Capture, newest: FieldModel) -> list[str]:
+    """Cached field renders are read only for the newest field: once it exists, older ones go; their files' names.
 
     The older fields themselves stay (their metrics and previews are the capture's training history).
     """
     stale = FrameRender.objects.filter(frame__capture=capture).exclude(field_model=newest)
-    names = [name for name in stale.values_list("data", flat=True) if name]
+    names = files_of_rows(stale)
     stale.delete()
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+    return names

@@ -12,6 +12,7 @@ from annotate.adapters import store_field_directory
 from annotate.models import FieldModel
 from annotate.services.captures import create_capture
 from annotate.services.scene_objects import import_objects
+from annotate.storage import StagedFiles
 from annotate.tasks import ingest_capture_task
 from nerf_labeling.fields.quality import assess_field
 from nerf_labeling.synthetic import SyntheticCapture, SyntheticField, write_synthetic_capture
@@ -39,9 +40,9 @@ def exact_scene_capture(project, user, root: Path, *, n_frames=8, width=64, heig
     ingest_capture_task(job.id)
     _wait_until_ended(job)  # a live worker may have taken the job first
     capture.refresh_from_db()
-    with tempfile.TemporaryDirectory() as workdir:
+    with tempfile.TemporaryDirectory() as workdir, StagedFiles() as staged:
         SyntheticField(synthetic.scene).save(Path(workdir))
-        checkpoint = store_field_directory(Path(workdir), f"fields/test/{capture.pk}/exact.zip")
+        checkpoint = store_field_directory(Path(workdir), f"fields/test/{capture.pk}/exact.zip", staged)
     # The exact field never saw any frame, so every frame is held out.
     quality = assess_field(SyntheticField(synthetic.scene), synthetic.cameras,
                            {i: synthetic.image(i) for i in range(n_frames)}).as_dict()

@@ -20,6 +20,8 @@ export type Capture = Override<Schemas["Capture"], { metadata: CaptureMetadata }
 /** What ingest learned of the capture; ``sfm`` and ``scale`` only for captures posed by structure-from-motion. */
 export interface CaptureMetadata {
   sfm?: SfmSummary;
+  /** a video upload: frames decoded, kept for SfM, and why each other candidate was dropped */
+  video?: { decoded: number; kept: number; dropped: Record<string, string> };
   scale?: { factor: number; metres: number; set_by: string | null; set_at: string; stale_fields: number[] };
   [key: string]: unknown;
 }

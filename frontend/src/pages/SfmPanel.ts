@@ -35,7 +35,7 @@ export function SfmPanel({ capture, field, objects, selectedId, manager, beforeS
   /** Called before the scale is sent (save pending box edits); the page reloads after it, as every pose changed. */
   beforeScale: () => Promise<void>;
 }) {
-  const sfm = capture.metadata.sfm;
+  const { sfm, video } = capture.metadata;
   const scale = capture.metadata.scale;
   const [kind, setKind] = useState<ScaleReference["kind"]>("side");
   const [axis, setAxis] = useState<(typeof AXES)[number]>("x");
@@ -56,6 +56,7 @@ export function SfmPanel({ capture, field, objects, selectedId, manager, beforeS
   const left = Object.entries(sfm.unregistered);
   return html`<div class="panel sfm-panel">
     <h3>Structure-from-motion</h3>
+    ${video ? html`<div class="muted small-text">Kept ${video.kept} of ${video.decoded} video frames: the sharpest of each stretch, less ${Object.keys(video.dropped).length} blurry or adding no viewpoint.</div>` : null}
     <div class="small-text sfm-registered">Placed ${sfm.registered} of ${sfm.images} frames.</div>
     ${sfm.notes.map((n) => html`<div class="muted small-text">${n}</div>`)}
     ${left.length ? html`<details class="unregistered"><summary>${left.length} frames left out (no training, no labels)</summary>
