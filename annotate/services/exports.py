@@ -157,7 +157,8 @@ def run_export(*, job: Job, reporter: JobReporter) -> dict:
             size = zip_path.stat().st_size
             with open(zip_path, "rb") as handle:
                 name = staged.save(export_key(project_id=job.project_id, job_id=job.pk), File(handle))
-        staged.supersede(Job.objects.filter(pk=job.pk).values_list("artifact", flat=True).first())  # a rerun's
+        # A rerun of the job replaces the zip of the run before it.
+        staged.supersede(Job.objects.filter(pk=job.pk).values_list("artifact", flat=True).first())
         Job.objects.filter(pk=job.pk).update(artifact=name)
     return {"frames": total, "bytes": size, "format": params["format"], "file": export_download_name(job)}
 

@@ -52,7 +52,7 @@ def import_nerfstudio_run(*, capture: Capture, source, user, min_psnr: float = I
     """
     if capture.status != CaptureStatus.READY:
         raise ConflictError(f"Capture {capture.pk} is {capture.status}; a field can be imported once it is ingested.")
-    # A job that cannot be enqueued after its commit fails too: its archive goes with the failure.
+    # Any failure, an enqueue after the job's commit included, deletes the stored run.
     with StagedFiles() as staged:
         with tempfile.TemporaryDirectory(prefix="raylabel-import-") as workdir:
             archive = _slim_run_archive(source, Path(workdir))

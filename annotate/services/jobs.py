@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from celery import Task
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -144,7 +144,8 @@ def _already_running(job: Job) -> ConflictError:
 
 
 def cancel_job(*, job: Job) -> Job:
-    """Cancel a queued job at once; ask a running one to stop at its next progress report."""
+    """Cancel a queued job at once; ask a running one to stop (at its next report, or mid-step through
+    ``reporter.stop_requested``; work that does neither ends cancelled after the heartbeat timeout)."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
         if job.status == JobStatus.QUEUED:
@@ -169,10 +170,17 @@ def _is_stale(job: Job) -> bool:
 def expire_stale_jobs() -> int:
     """Fail running jobs whose worker stopped reporting and queued jobs no worker started in time.
 
-    Returns how many were failed. A worker still busy with a failed job notices at its next report
+    A silent job whose cancel was requested ends cancelled, not failed: its heartbeat stops at the cancel
+    (:class:`Heartbeat`), so work stuck in one long step still ends. Returns how many jobs were ended. A worker still busy with a failed job notices at its next report
     (:class:`JobReporter` raises :class:`JobNoLongerOwned`) and records nothing.
     """
-    silent = Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=_heartbeat_deadline()).update(
+    stale = Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=_heartbeat_deadline())
+    cancelled = stale.filter(cancel_requested=True).update(
+        status=JobStatus.CANCELLED,
+        message="Cancelled.",
+        finished_at=timezone.now(),
+    )
+    silent = stale.filter(cancel_requested=False).update(
         status=JobStatus.FAILED,
         error="The worker running this job stopped responding; start the job again.",
         finished_at=timezone.now(),
@@ -188,7 +196,7 @@ def expire_stale_jobs() -> int:
         ),
         finished_at=timezone.now(),
     )
-    return silent + unclaimed
+    return cancelled + silent + unclaimed
 
 
 def _duration(seconds: int) -> str:
@@ -213,6 +221,9 @@ class JobReporter:
         self.attempt = attempt
         self.min_interval_s = min_interval_s
         self._last_write = 0.0
+        #: set by the job's heartbeat thread once a cancel is requested: work that cannot report in the
+        #: middle of a long step (a feature extraction) reads it there and stops
+        self.stop_requested = False
 
     def _owned_rows(self):
         """The job's row while it is running as this worker's attempt (empty once it is not)."""
@@ -274,9 +285,11 @@ class Heartbeat:
 
     The web process fails a running job whose heartbeat is older than ``RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S``:
     that must mean its worker died, never that one step (a training step on a loaded machine, a feature
-    extraction over a large capture) took long between two progress reports. Inside a transaction (tests
-    that run a job in their own) the thread is not started: its writes would wait on that transaction's
-    lock on the row.
+    extraction over a large capture) took long between two progress reports. The thread also watches for
+    a cancel: it raises ``reporter.stop_requested`` for work that can stop mid-step, and stops beating, so
+    work that never reaches a report is ended by the timeout as cancelled instead of running on for good.
+    Inside a transaction (tests that run a job in their own) the thread is not started: its writes would
+    wait on that transaction's lock on the row.
     """
 
     def __init__(self, reporter: JobReporter):
@@ -299,10 +312,14 @@ class Heartbeat:
         try:
             while not self._stop.wait(self.interval_s):
                 try:
+                    if Job.objects.filter(pk=self.reporter.job_id, cancel_requested=True).exists():
+                        self.reporter.stop_requested = True
+                        return
                     if not self.reporter.beat():
                         return  # failed or taken over: the work notices at its next report
-                except OperationalError:
+                except DatabaseError:
                     logger.warning("Job %s: a heartbeat could not be written; trying again", self.reporter.job_id)
+                    connection.close()  # a broken connection is reopened by the next query
         finally:
             connection.close()  # this thread's own connection
 

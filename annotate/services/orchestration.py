@@ -5,7 +5,7 @@ other to chain: a training asked to ``render_after`` queues the render of every 
 """
 from __future__ import annotations
 
-from annotate.errors import ConflictError
+from annotate.errors import USER_FACING_ERRORS
 from annotate.models import Capture, FieldModel, Job
 from annotate.services.field_quality import poor_field_reason
 from annotate.services.jobs import JobReporter
@@ -44,5 +44,5 @@ def render_after_training(capture: Capture, job: Job, field_model: FieldModel) -
         return {"job": None, "reason": f"{POOR_FIELD_SKIPPED}. {poor_field_reason(field_model)}"}
     try:
         return {"job": start_render(capture=capture, user=job.created_by).pk}
-    except ConflictError as error:
+    except USER_FACING_ERRORS as error:  # already rendering, the queue unreachable: training still succeeded
         return {"job": None, "reason": str(error)}

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from annotate.errors import ConflictError, JobNoLongerOwned, UserFacingError
+from annotate.errors import ConflictError, JobCancelled, JobNoLongerOwned, UserFacingError
 from annotate.models import Job, JobKind, JobStatus
 from annotate.services.jobs import (
     MAX_ATTEMPTS,
@@ -271,3 +271,61 @@ def test_a_long_step_without_progress_reports_keeps_its_heartbeat(transactional_
     job.refresh_from_db()
     assert (job.status, job.error, job.result) == (JobStatus.SUCCEEDED, "", {"done": True})
     assert len(expired) > 20 and sum(expired) == 0
+
+
+def _in_thread(target):
+    import threading
+
+    from django.db import connections
+
+    def run():
+        try:
+            target()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_work_in_one_long_step_sees_a_cancel_through_the_heartbeat(transactional_db, project, settings):
+    settings.RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S = 1
+    job = _start(project)
+    seen_after = []
+
+    def long_step(job, reporter):
+        started = time.monotonic()
+        while not reporter.stop_requested and time.monotonic() - started < 10:
+            time.sleep(0.02)  # one step that never reports, e.g. a feature extraction
+        seen_after.append(time.monotonic() - started)
+        raise JobCancelled()
+
+    canceller = _in_thread(lambda: (time.sleep(0.5), cancel_job(job=Job.objects.get(pk=job.pk))))
+    run_job(job.id, long_step)
+    canceller.join()
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert seen_after[0] < 2.0  # within a heartbeat interval or two of the cancel, not the step's 10 s
+
+
+def test_work_stuck_in_a_step_is_ended_as_cancelled_when_asked(transactional_db, project, settings):
+    settings.RAYLABEL_JOB_HEARTBEAT_TIMEOUT_S = 1
+    job = _start(project)
+    seen = {}
+
+    def cancel_then_poll_like_the_web():
+        time.sleep(0.3)
+        cancel_job(job=Job.objects.get(pk=job.pk))
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and Job.objects.get(pk=job.pk).status == JobStatus.RUNNING:
+            expire_stale_jobs()
+            time.sleep(0.1)
+        seen["status"] = Job.objects.get(pk=job.pk).status
+
+    web = _in_thread(cancel_then_poll_like_the_web)
+    run_job(job.id, lambda job, reporter: time.sleep(4) or {"late": True})  # never looks at the cancel
+    web.join()
+    job.refresh_from_db()
+    assert seen["status"] == JobStatus.CANCELLED  # ended while the stuck work still ran
+    assert (job.status, job.message) == (JobStatus.CANCELLED, "Cancelled.") and "late" not in job.result
