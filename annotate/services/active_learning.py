@@ -117,8 +117,12 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
         reason = f"A manager chose {method} for this round"
         if semi_supervised is None:
             semi_supervised = semi_supervised_helps(method)
-        reason += (", the model also learning from the frames nobody labelled yet" if semi_supervised
-                   else ", the model learning from labelled frames only")
+        if not labelled:
+            reason += ", with no accepted frame yet to train the model on"
+        elif semi_supervised:
+            reason += ", the model also learning from the frames nobody labelled yet"
+        else:
+            reason += ", the model learning from labelled frames only"
 
     reporter.progress(0.2, "Updating the scoring model", force=True)
     model, model_row, quality = _updated_model(
@@ -182,7 +186,7 @@ def _updated_model(
 
     n_classes = model.config.n_classes
     if not labelled:
-        return model, None, {"labelled_frames": 0, "semi_supervised": False}
+        return model, None, {"labelled_frames": 0, "semi_supervised": False, "unlabelled_frames": 0}
     masks = np.stack([_small_mask(f) for f in labelled])
     model = model.fit(
         labelled_images, masks, steps=steps, from_scratch=from_scratch, unlabelled=unlabelled_images,
@@ -191,6 +195,7 @@ def _updated_model(
     )
     predicted = model.predict_proba(labelled_images).argmax(axis=1)
     quality = {"labelled_frames": len(labelled), "semi_supervised": unlabelled_images is not None,
+               "unlabelled_frames": 0 if unlabelled_images is None else len(unlabelled_images),
                "train_miou": round(float(mean_iou(confusion_matrix(masks, predicted, n_classes))), 4)}
     reporter.ensure_owned()  # a round failed meanwhile must not add a model version
     with StagedFiles() as staged:

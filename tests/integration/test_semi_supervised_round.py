@@ -36,6 +36,7 @@ def test_a_round_that_learns_from_unlabelled_frames_runs_on_a_worker(celery_work
     assert job["result"]["semi_supervised"] is True and job["result"]["labelled_frames"] == 3
     al_round = api.get(f"/api/al-rounds/{job['result']['round']}/").json()
     assert al_round["metrics"]["semi_supervised"] is True
+    assert al_round["metrics"]["unlabelled_frames"] == 5  # the pool's 8 - 3 accepted frames went into training
     assert al_round["reason"] == ("A manager chose coreset for this round, the model also learning from the "
                                   "frames nobody labelled yet")
     assert [p["rank"] for p in al_round["picks"]] == [1, 2] and al_round["model_version"] == 1
@@ -45,3 +46,4 @@ def test_a_round_that_learns_from_unlabelled_frames_runs_on_a_worker(celery_work
                                      format="json").json()["id"], timeout_s=300)
     assert job["status"] == "succeeded", job["error"]
     assert job["result"]["semi_supervised"] is False and job["result"]["model_version"] == "tiny-unet-v2"
+    assert api.get(f"/api/al-rounds/{job['result']['round']}/").json()["metrics"]["unlabelled_frames"] == 0
