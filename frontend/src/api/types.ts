@@ -77,6 +77,7 @@ export type Pick = Schemas["RoundPick"];
 export type AlRound = Override<Schemas["Round"], { metrics: Record<string, number> | null }>;
 export type BatchProgress = Schemas["BatchProgress"];
 export type Batch = Schemas["Batch"];
+export type Task = Schemas["Task"];
 export type ExportFormat = Schemas["ExportFormat"];
 export type ExportFormats = Schemas["ExportFormats"];
 export type NerfBackends = Schemas["NerfBackends"];

@@ -2,22 +2,13 @@
  * button that opens their next frame of it on the review page. Nothing is shown to someone with no batches. */
 import { useState } from "preact/hooks";
 import { api, items, type Page } from "../api/client";
-import type { Frame } from "../api/types";
+import type { Frame, Task } from "../api/types";
 import { urls } from "../api/urls";
 import { navigate } from "../router";
 import { ErrorMessage, ProgressBar } from "../ui/feedback";
 import { html } from "../ui/html";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
-
-export interface Task {
-  id: number;
-  name: string;
-  project: number;
-  project_name: string;
-  total: number;
-  done: number;
-}
 
 export function MyTasks() {
   const tasks = useResource(() => api.get<Page<Task>>(urls.myTasks({ limit: 1000 })).then(items), []);
