@@ -30,7 +30,7 @@ from nerf_labeling.capture.ground import align_to_ground
 from nerf_labeling.capture.sfm import SfmOptions, run_sfm
 from nerf_labeling.capture.similarity import umeyama
 from nerf_labeling.capture.video import VideoLimits, select_video_frames, write_frames
-from nerf_labeling.synthetic import default_scene, orbit_poses
+from nerf_labeling.synthetic import SyntheticScene, default_scene, orbit_poses
 from nerf_labeling.synthetic.capture_writer import pinhole_intrinsics
 from nerf_labeling.synthetic.video_writer import render_frames, write_video
 
@@ -41,9 +41,14 @@ def rotation_errors_degrees(estimated: np.ndarray, truth: np.ndarray) -> np.ndar
     return np.degrees(np.arccos(np.clip(cosines, -1.0, 1.0)))
 
 
-def run(frames: int, width: int, height: int, workdir: Path) -> dict:
+def run(frames: int, width: int, height: int, workdir: Path, scene: SyntheticScene | None = None) -> dict:
+    """The figures of one run on ``scene`` (the default scene in speckle), and what they were measured on.
+
+    Besides the figures: ``result`` the grounded :class:`SfmResult` (its images stay in ``workdir``),
+    ``similarity`` from its world to the truth, ``truth_cameras`` the true camera of each registered frame.
+    """
     cameras = [Camera(pinhole_intrinsics(width, height, 60.0), pose) for pose in orbit_poses(frames)]
-    scene = replace(default_scene(), texture="speckle")
+    scene = scene or replace(default_scene(), texture="speckle")
     video = write_video(workdir / "orbit.mp4", render_frames(scene, cameras), fps=10)
     load_before = os.getloadavg()[0]
 
@@ -59,7 +64,8 @@ def run(frames: int, width: int, height: int, workdir: Path) -> dict:
     grounded = time.perf_counter()
 
     estimated = np.stack([camera.camera_to_world for camera in result.capture.cameras])
-    truth = np.stack([cameras[int(Path(name).stem[6:11])].camera_to_world for name in result.registered_names])
+    truth_cameras = [cameras[int(Path(name).stem[6:11])] for name in result.registered_names]
+    truth = np.stack([camera.camera_to_world for camera in truth_cameras])
     similarity = umeyama(estimated[:, :3, 3], truth[:, :3, 3])
     centres = similarity.apply(estimated[:, :3, 3])
     rotations = np.einsum("ij,njk->nik", similarity.rotation, estimated[:, :3, :3])
@@ -75,7 +81,25 @@ def run(frames: int, width: int, height: int, workdir: Path) -> dict:
         "rotation_max_deg": rotation.max(), "rotation_median_deg": float(np.median(rotation)),
         "ground_tilt_deg": float(np.degrees(np.arccos(np.clip(similarity.rotation[2, 2], -1.0, 1.0)))),
         "load": (load_before, os.getloadavg()[0]),
+        "result": result, "similarity": similarity, "truth_cameras": truth_cameras,
     }
+
+
+def summary(frames: int, width: int, height: int, figures: dict) -> str:
+    """The figures of :func:`run` as the lines BENCHMARKS.md quotes."""
+    return "\n".join([
+        f"{frames} frames at {width}x{height}, {os.cpu_count()} cores, "
+        f"load {figures['load'][0]:.1f} before / {figures['load'][1]:.1f} after",
+        f"decoded {figures['decoded']}, kept {figures['kept']}, registered {figures['registered']} "
+        f"({100 * figures['registered'] / figures['kept']:.1f} %), models {figures['models']}, "
+        f"{figures['points']} sparse points",
+        f"wall time: decode + selection {figures['decode_select_s']:.1f} s, SfM {figures['sfm_s']:.1f} s, "
+        f"ground {figures['ground_s']:.2f} s, total {figures['total_s']:.1f} s",
+        f"camera centre error: max {figures['position_max_pct']:.3f} %, median "
+        f"{figures['position_median_pct']:.3f} % of the extent; rotation error: max "
+        f"{figures['rotation_max_deg']:.3f} deg, median {figures['rotation_median_deg']:.3f} deg; "
+        f"ground tilt {figures['ground_tilt_deg']:.3f} deg",
+    ])
 
 
 def main(argv=None) -> None:
@@ -86,17 +110,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-sfm-") as workdir:
         figures = run(args.frames, args.width, args.height, Path(workdir))
-    print(f"{args.frames} frames at {args.width}x{args.height}, {os.cpu_count()} cores, "
-          f"load {figures['load'][0]:.1f} before / {figures['load'][1]:.1f} after")
-    print(f"decoded {figures['decoded']}, kept {figures['kept']}, registered {figures['registered']} "
-          f"({100 * figures['registered'] / figures['kept']:.1f} %), models {figures['models']}, "
-          f"{figures['points']} sparse points")
-    print(f"wall time: decode + selection {figures['decode_select_s']:.1f} s, SfM {figures['sfm_s']:.1f} s, "
-          f"ground {figures['ground_s']:.2f} s, total {figures['total_s']:.1f} s")
-    print(f"camera centre error: max {figures['position_max_pct']:.3f} %, median "
-          f"{figures['position_median_pct']:.3f} % of the extent; rotation error: max "
-          f"{figures['rotation_max_deg']:.3f} deg, median {figures['rotation_median_deg']:.3f} deg; "
-          f"ground tilt {figures['ground_tilt_deg']:.3f} deg")
+    print(summary(args.frames, args.width, args.height, figures))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import endpoint_landed
 from tests.e2e.jobs import wait_for_job_end, wait_for_job_panel
 from tests.e2e.meshes import CUBE_OBJ
+from tests.e2e.scene import place_box, screen_position
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -34,9 +35,7 @@ def fly_to_next_frame(page) -> int:
 def add_box_on_ground(app_page, height: float, class_name: str = "box") -> int:
     page = app_page.page
     page.select_option("select[aria-label='Class of new boxes']", label=class_name)
-    page.get_by_role("button", name="Add box").click()
-    page.wait_for_selector(".inspector")
-    object_id = int(page.get_attribute(".inspector", "data-object"))
+    object_id = place_box(page)
     page.fill("[data-testid=size] input[aria-label='Size z']", str(height))
     page.keyboard.press("Tab")
     leave_inputs(page)
@@ -55,6 +54,34 @@ def test_projects_and_project_page(app_page, demo):
     expect(page.locator(".members li")).to_have_count(2)
     expect(page.locator(".classes li")).to_have_count(3)
     app_page.shot("project")
+
+
+def test_a_new_box_goes_where_the_user_clicks_and_cameras_can_be_hidden(app_page, demo):
+    page = app_page.page
+    open_scene(app_page, demo["capture"])
+    target = page.evaluate("window.raylabelViewer.controls.target.toArray()")
+    spot = [target[0] + 0.3, target[1] - 0.2, 0.0]  # on the ground, in view
+
+    page.get_by_role("button", name="Add box").click()
+    expect(page.locator(".placing-hint")).to_be_visible()
+    page.keyboard.press("Escape")  # changed their mind: a click now picks, it does not add
+    expect(page.locator(".placing-hint")).to_have_count(0)
+    page.locator(".viewport canvas").click()
+    assert app_page.api("GET", f"/api/captures/{demo['capture']}/objects/")["body"]["count"] == 0
+
+    object_id = place_box(page, spot)
+    page.wait_for_function("() => document.querySelector('[data-save-state]').dataset.saveState === 'saved'")
+    saved = app_page.api("GET", f"/api/objects/{object_id}/")["body"]
+    assert saved["center"] == pytest.approx([spot[0], spot[1], saved["size"][2] / 2], abs=0.01)
+
+    assert page.evaluate("window.raylabelViewer.frustumsDrawn") == 12
+    page.select_option("select[aria-label='Cameras shown']", "hidden")
+    page.wait_for_function("() => window.raylabelViewer.frustumsDrawn === 0")
+    at = screen_position(page, page.evaluate("window.raylabelViewer.frames[0].camera_to_world.slice(0, 3).map(r => r[3])"))
+    page.mouse.click(at["x"], at["y"])  # where a hidden camera is: nothing to pick
+    expect(page.locator(".selected-frame")).to_have_count(0)
+    page.select_option("select[aria-label='Cameras shown']", "all")
+    page.wait_for_function("() => window.raylabelViewer.frustumsDrawn === 12")
 
 
 def test_scene_frustums_fly_to_frame_and_place_box(app_page, demo):

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.jobs import wait_for_job_panel
+from tests.e2e.scene import place_box
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -38,9 +39,7 @@ def test_a_video_is_placed_by_sfm_shown_before_training_and_scaled_from_a_box(ap
     expect(page.locator(".units-note")).to_contain_text("Units arbitrary")
     app_page.shot("scene-sfm-sparse-points")
 
-    page.get_by_role("button", name="Add box").click()
-    page.wait_for_selector(".inspector")
-    object_id = int(page.get_attribute(".inspector", "data-object"))
+    object_id = place_box(page)
     page.fill("[data-testid=size] input[aria-label='Size x']", "0.5")
     page.keyboard.press("Tab")
     page.wait_for_function("() => document.querySelector('[data-save-state]').dataset.saveState === 'saved'")

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.jobs import wait_for_job_panel
 from tests.e2e.meshes import CUBE_OBJ
+from tests.e2e.scene import place_box
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -39,9 +40,7 @@ def add_box_as_annotator(app_page, demo):
     page = app_page.page
     app_page.login("demo-annotator", f"/app/captures/{demo['capture']}/scene")
     page.wait_for_selector("text=12 cameras")
-    page.get_by_role("button", name="Add box").click()
-    page.wait_for_selector(".inspector")
-    return page, int(page.get_attribute(".inspector", "data-object"))
+    return page, place_box(page)
 
 
 def test_autosave_conflict_shows_theirs_and_keeps_mine(app_page, demo):

@@ -71,6 +71,10 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
         <${ErrorMessage} error=${frames.error} what="Frames" />
         ${frames.loading && !frames.data ? html`<${Loading} what="frames" />` : null}
         ${frames.data ? html`<div class="muted small-text">${frames.data.length} cameras · click a camera, double-click to look through it, [ ] to step</div>` : null}
+        <label class="small-text">Cameras shown <select aria-label="Cameras shown" value=${view.frustums}
+          onChange=${(e: any) => view.setFrustums(e.target.value)}>
+          <option value="all">all</option><option value="thinned">thinned</option><option value="hidden">hidden</option>
+        </select></label>
         ${selectedFrame ? html`<div class="selected-frame" data-frame=${selectedFrame.id}>
           <img class="frame-thumb" src=${selectedFrame.thumbnail_url} alt=${`frame ${selectedFrame.index}`} />
           <div>Frame ${selectedFrame.index} · ${selectedFrame.width}×${selectedFrame.height} · ${selectedFrame.review_status}</div>
@@ -90,7 +94,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
           onChange=${(e: any) => tools.setNewClass(Number(e.target.value))}>
           ${classList.map((c) => html`<option value=${c.id}>${c.name}</option>`)}
         </select>
-        <button onClick=${tools.addBox} title="B" disabled=${!classList.length}>Add box</button>
+        <button onClick=${tools.addBox} title="B" disabled=${!classList.length} aria-pressed=${tools.placing}>Add box</button>
         ${(["translate", "rotate", "scale"] as GizmoMode[]).map((m, i) => html`<button class=${tools.mode === m ? "active" : ""}
           title=${"WER"[i]} onClick=${() => tools.setMode(m)}>${m}</button>`)}
         <button onClick=${() => store.undo()} disabled=${!store.canUndo} title="Ctrl+Z">Undo</button>
@@ -98,6 +102,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
         <button onClick=${() => viewer.current?.frameAll()}>Frame all</button>
         <span class=${`save-state ${saveState === "conflict" ? "error-text" : ""}`} data-save-state=${saveState}>${saveState}</span>
       </div>
+      ${tools.placing ? html`<div class="placing-hint" role="status">Click on the scene where the box goes · Add box again: on the ground ahead · Esc: cancel</div>` : null}
       <div class="viewport" ref=${container}></div>
       <div class="hint muted small-text">Drag: orbit · right-drag: pan · wheel: zoom · W/E/R move/rotate/resize · G ground · B box · Del delete · Ctrl+Z/Ctrl+Shift+Z · ? all keys</div>
     </div>
@@ -107,7 +112,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
       ${!classList.length && classes.data ? html`<${ErrorMessage} error="The project has no label classes: a manager must add one before objects can be placed." />` : null}
       ${store.errors.map((e) => html`<div class="error" role="alert">${e}</div>`)}
       ${store.errors.length ? html`<button class="small link" onClick=${() => store.dismissErrors()}>dismiss</button>` : null}
-      ${objects.objects.length === 0 ? html`<${Empty}>No objects yet: press "Add box".<//>` : null}
+      ${objects.objects.length === 0 ? html`<${Empty}>No objects yet: press "Add box", then click where it goes.<//>` : null}
       <ul class="list object-list">${objects.objects.map((o) => html`<li class=${o.id === objects.selectedId ? "selected" : ""} data-object=${o.id}
           onClick=${() => objects.setSelectedId(o.id)}>
         <span class="swatch" style=${{ background: objects.colorOf(o) }}></span>

@@ -22,6 +22,19 @@ describe("a capture posed by structure-from-motion", () => {
     const field = { id: 8, preset: "fast", preview_url: "/api/fields/8/preview/" } as Field;
     expect(pointSource(sfmCapture, [field])?.url).toBe("/api/fields/8/preview/");
     expect(pointSource({ ...sfmCapture, metadata: {} }, [])).toBeNull();
-    expect(pointSource({ ...sfmCapture, units: "metric" } as Capture, [])?.key).not.toBe(pointSource(sfmCapture, [])?.key);
+  });
+
+  it("shows the sparse points again when the newest field predates the scale, reloaded at each new scale", () => {
+    const field = { id: 8, preset: "fast", preview_url: "/api/fields/8/preview/" } as Field;
+    const scaled = (setAt: string) => ({
+      ...sfmCapture, units: "metric",
+      metadata: { ...sfmCapture.metadata, scale: { factor: 4, metres: 2, set_by: "m", set_at: setAt, stale_fields: [8] } },
+    }) as Capture;
+    const first = pointSource(scaled("2026-11-30T03:00:00Z"), [field]);
+    expect(first?.url).toBe(urls.captureSparsePoints(3));
+    expect(first?.describe(10)).toContain("field 8 was trained before the scale was set");
+    expect(pointSource(scaled("2026-11-30T04:00:00Z"), [field])?.key).not.toBe(first?.key); // scaled twice: metric both times
+    const retrained = { ...field, id: 9, preview_url: "/api/fields/9/preview/" } as Field;
+    expect(pointSource(scaled("2026-11-30T03:00:00Z"), [retrained, field])?.url).toBe("/api/fields/9/preview/");
   });
 });

@@ -1,12 +1,12 @@
 /**
- * The cameras of the scene page: every frame's frustum, the selected frame, flying to it with its photo
+ * The cameras of the scene page: the frames' frustums (all, thinned or hidden), the selected frame, flying to it with its photo
  * overlaid at a chosen opacity, and stepping to the previous or next one. The frame opened from review
  * (`frameId`) is flown to once the frames arrive.
  */
 import type { RefObject } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { Frame } from "../api/types";
-import type { SceneViewer } from "../scene/SceneViewer";
+import type { FrustumDensity, SceneViewer } from "../scene/SceneViewer";
 
 const PHOTO_OPACITY = 0.6;
 
@@ -14,6 +14,8 @@ export function useFrameView(viewer: RefObject<SceneViewer | null>, frames: Fram
   const [selected, setSelected] = useState<Frame | null>(null);
   const [photo, setPhoto] = useState(PHOTO_OPACITY);
   const [photoShown, setPhotoShown] = useState(false);
+  const [frustums, setFrustums] = useState<FrustumDensity>("all");
+  useEffect(() => viewer.current?.setFrustumDensity(frustums), [frustums]);
 
   const flyTo = (frame: Frame | null) => {
     if (!frame) return;
@@ -43,5 +45,5 @@ export function useFrameView(viewer: RefObject<SceneViewer | null>, frames: Fram
     const at = list.findIndex((f) => f.id === selected?.id);
     flyTo(list[(at + delta + list.length) % list.length] ?? null);
   };
-  return { selected, setSelected, photo, setPhoto, photoShown, setPhotoShown, flyTo, step, pick };
+  return { selected, setSelected, photo, setPhoto, photoShown, setPhotoShown, frustums, setFrustums, flyTo, step, pick };
 }

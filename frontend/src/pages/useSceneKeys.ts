@@ -17,7 +17,7 @@ export function useSceneKeys(objects: ReturnType<typeof useSceneObjects>, view: 
       ground: () => { const o = objects.selectedNow(); if (o) store.edit(o.id, { center: snapToGround(o) }); },
       remove: () => { const o = objects.selectedNow(); if (o) store.remove(o.id); },
     },
-    deselect: () => objects.setSelectedId(null), lookThroughFrame: () => view.flyTo(view.selected), step: view.step,
+    deselect: () => { tools.cancelPlacing(); objects.setSelectedId(null); }, lookThroughFrame: () => view.flyTo(view.selected), step: view.step,
     help: () => setHelpOpen(true),
   });
   useShortcuts(shortcuts, !helpOpen);

@@ -27,6 +27,16 @@ const CLICK_PIXELS = 4;
 /** After the last camera move, how long until the still view is drawn with every point. */
 const SETTLE_MS = 200;
 const PICK_FRAME_PIXELS = 12;
+/** A click meets a preview point that lies within this many pixels of the ray under the pointer. */
+const PICK_POINT_PIXELS = 4;
+
+/** Which cameras the scene draws: all, about one in `thin`, or none (the selected one is always drawn). */
+export type FrustumDensity = "all" | "thinned" | "hidden";
+/** Thinned, at most this many frustums are drawn. */
+const THINNED_FRUSTUMS = 60;
+
+/** A click on the reconstruction while placing: where it met the surface, and the way the view looked. */
+export type PlaceHandler = (hit: THREE.Vector3, viewDirection: THREE.Vector3) => void;
 
 export class SceneViewer {
   readonly renderer: THREE.WebGLRenderer;
@@ -36,6 +46,8 @@ export class SceneViewer {
   readonly gizmo: TransformControls;
   private frames: Frame[] = [];
   private frustums: THREE.LineSegments | null = null;
+  private frustumDensity: FrustumDensity = "all";
+  private placing: PlaceHandler | null = null;
   private highlight: THREE.LineSegments | null = null;
   private points: THREE.Points | null = null;
   private photo: THREE.Mesh | null = null;
@@ -132,8 +144,30 @@ export class SceneViewer {
 
   setFrames(frames: Frame[]): void {
     this.frames = frames;
+    this.drawFrustums();
+  }
+
+  setFrustumDensity(density: FrustumDensity): void {
+    this.frustumDensity = density;
+    this.drawFrustums();
+  }
+
+  /** How many camera frustums are drawn now (the selected frame's highlight aside). */
+  get frustumsDrawn(): number {
+    return this.shownFrames().length;
+  }
+
+  private shownFrames(): Frame[] {
+    if (this.frustumDensity === "hidden") return [];
+    const step = this.frustumDensity === "thinned" ? Math.ceil(this.frames.length / THINNED_FRUSTUMS) : 1;
+    return this.frames.filter((_, i) => i % step === 0);
+  }
+
+  private drawFrustums(): void {
     if (this.frustums) this.disposeObject(this.frustums);
-    this.frustums = frames.length ? frustumLines(frames, frustumDepth(frames)) : null;
+    const shown = this.shownFrames();
+    // The depth follows every camera, so thinning does not change the size of those drawn.
+    this.frustums = shown.length ? frustumLines(shown, frustumDepth(this.frames)) : null;
     if (this.frustums) this.scene.add(this.frustums);
     this.invalidate();
   }
@@ -309,6 +343,29 @@ export class SceneViewer {
     return new THREE.Vector3(this.controls.target.x, this.controls.target.y, 0);
   }
 
+  /** The next click on the scene calls `onPlace` with the point it meets instead of picking (until stopped). */
+  startPlacing(onPlace: PlaceHandler): void {
+    this.placing = onPlace;
+    this.renderer.domElement.style.cursor = "crosshair";
+  }
+
+  stopPlacing(): void {
+    this.placing = null;
+    this.renderer.domElement.style.cursor = "";
+  }
+
+  /** Where the ray under the pointer meets the reconstruction: the nearest preview point close to it, else the ground. */
+  private surfaceAt(raycaster: THREE.Raycaster): THREE.Vector3 {
+    if (this.points) {
+      const distance = this.camera.position.distanceTo(this.controls.target);
+      const metresPerPixel = (2 * distance * Math.tan(THREE.MathUtils.degToRad(this.camera.fov / 2))) / this.renderer.domElement.clientHeight;
+      raycaster.params.Points = { threshold: PICK_POINT_PIXELS * metresPerPixel };
+      const hit = raycaster.intersectObject(this.points, false)[0]; // nearest the camera first
+      if (hit?.index !== undefined) return new THREE.Vector3().fromBufferAttribute(this.points.geometry.getAttribute("position") as THREE.BufferAttribute, hit.index);
+    }
+    return raycaster.ray.intersectPlane(new THREE.Plane(new THREE.Vector3(0, 0, 1), 0), new THREE.Vector3()) ?? this.groundPointAhead();
+  }
+
   private ndc(event: MouseEvent): THREE.Vector2 {
     const rect = this.renderer.domElement.getBoundingClientRect();
     return new THREE.Vector2(((event.clientX - rect.left) / rect.width) * 2 - 1, -((event.clientY - rect.top) / rect.height) * 2 + 1);
@@ -323,14 +380,14 @@ export class SceneViewer {
     return node ? (node.userData.objectId as number) : null;
   }
 
-  /** The frame whose camera centre is nearest the pointer on screen, within a few pixels. */
+  /** The drawn frame whose camera centre is nearest the pointer on screen, within a few pixels. */
   private frameAt(event: MouseEvent): number | null {
     const rect = this.renderer.domElement.getBoundingClientRect();
     const pointer = this.ndc(event);
     let best: number | null = null;
     let bestDistance = PICK_FRAME_PIXELS;
     const v = new THREE.Vector3();
-    for (const f of this.frames) {
+    for (const f of this.shownFrames()) {
       v.copy(cameraCenter(f)).project(this.camera);
       if (v.z > 1 || v.z < -1) continue;
       const dx = ((v.x - pointer.x) / 2) * rect.width;
@@ -346,6 +403,13 @@ export class SceneViewer {
     this.pointerDown = null;
     if (!down || Math.hypot(event.clientX - down.x, event.clientY - down.y) > CLICK_PIXELS) return;
     if (this.gizmo.dragging || (this.gizmo as unknown as { axis: string | null }).axis) return;
+    if (this.placing) {
+      const place = this.placing;
+      this.stopPlacing();
+      const raycaster = new THREE.Raycaster();
+      raycaster.setFromCamera(this.ndc(event), this.camera);
+      return place(this.surfaceAt(raycaster), raycaster.ray.direction.clone());
+    }
     const objectId = this.objectAt(event);
     if (objectId !== null) return this.events.onPickObject?.(objectId);
     const frameId = this.frameAt(event);

@@ -44,3 +44,19 @@ export function snapToGround(pose: Pose): number[] {
 }
 
 export const IDENTITY_ROWS = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+
+/** A click on the ground nearer than this (metres above it) is a click on the ground itself. */
+const ON_GROUND = 0.05;
+
+/**
+ * Where an upright box of `size` goes for a click that met the reconstruction at `hit`, looking along
+ * `viewDirection`: standing on the ground under the click, and when the click met an object's surface
+ * rather than the ground, pushed half the box's depth away from the camera, so the box holds the seen
+ * surface instead of being centred on it.
+ */
+export function boxCenterForClick(hit: number[], viewDirection: number[], size: number[]): number[] {
+  const [dx, dy] = viewDirection;
+  const horizontal = Math.hypot(dx, dy);
+  const push = hit[2] > ON_GROUND && horizontal > 1e-6 ? size[0] / 2 / horizontal : 0;
+  return [hit[0] + dx * push, hit[1] + dy * push, size[2] / 2];
+}

@@ -1,7 +1,7 @@
 import * as THREE from "three";
 import { describe, expect, it } from "vitest";
 import type { Frame } from "../api/types";
-import { eulerDegreesFromRows, rowsFromEulerDegrees, snapToGround } from "./boxGeometry";
+import { boxCenterForClick, eulerDegreesFromRows, rowsFromEulerDegrees, snapToGround } from "./boxGeometry";
 import { applyFrameToCamera, imageCornersInCamera, verticalFovDegrees } from "./cameraPose";
 
 function frame(c2w: number[][]): Frame {
@@ -60,5 +60,24 @@ describe("box pose", () => {
     const degrees = [10, -20, 135];
     const back = eulerDegreesFromRows(rowsFromEulerDegrees(degrees));
     back.forEach((v, i) => expect(v).toBeCloseTo(degrees[i], 3));
+  });
+});
+
+describe("placing a box where the user clicks", () => {
+  const size = [0.5, 0.5, 0.4];
+
+  it("stands the box on the ground under a click on the ground", () => {
+    expect(boxCenterForClick([1.2, -0.7, 0.01], [0.6, 0, -0.8], size)).toEqual([1.2, -0.7, 0.2]);
+  });
+
+  it("pushes the box half its depth behind a surface seen from the side", () => {
+    const center = boxCenterForClick([2, 1, 0.3], [0.6, 0, -0.8], size);
+    expect(center[0]).toBeCloseTo(2.25, 12);
+    expect(center[1]).toBeCloseTo(1, 12);
+    expect(center[2]).toBeCloseTo(0.2, 12);
+  });
+
+  it("keeps a click straight down on top of an object where it is", () => {
+    expect(boxCenterForClick([0.4, 0.5, 0.4], [0, 0, -1], size)).toEqual([0.4, 0.5, 0.2]);
   });
 });
