@@ -19,10 +19,15 @@ from annotate.storage import sparse_points_key, sparse_points_of
 def store_sparse_points(capture: Capture, xyz: np.ndarray, rgb: np.ndarray) -> str:
     """Save ``xyz`` (N, 3) and ``rgb`` (N, 3) uint8 as the capture's sparse points (replacing any); the key."""
     key = sparse_points_key(project_id=capture.project_id, capture_id=capture.pk)
+    default_storage.delete(key)
+    return default_storage.save(key, sparse_points_file(xyz, rgb))
+
+
+def sparse_points_file(xyz: np.ndarray, rgb: np.ndarray) -> ContentFile:
+    """The ``.npz`` file of ``xyz`` (N, 3) and ``rgb`` (N, 3) uint8, to store under :func:`sparse_points_key`."""
     buffer = io.BytesIO()
     np.savez_compressed(buffer, xyz=np.asarray(xyz, dtype=np.float32), rgb=np.asarray(rgb, dtype=np.uint8))
-    default_storage.delete(key)
-    return default_storage.save(key, ContentFile(buffer.getvalue()))
+    return ContentFile(buffer.getvalue())
 
 
 def read_sparse_points(capture: Capture) -> tuple[np.ndarray, np.ndarray] | None:

@@ -2,10 +2,11 @@
 
 SfM leaves a capture's units arbitrary (``capture.units``). A known distance, between two points of
 the scene or along one side of a placed box whose real size is known, gives the factor; one
-transaction then scales everything placed in the capture's world about its origin (which lies on the
-ground, so the ground stays at z = 0): the frames' camera centres, the sparse points and every box
-(centre and size), so boxes keep their place in the scene. Each moved box's version rises, so labels
-rendered from it read as stale.
+transaction then scales everything placed in the capture's world about its origin (on the ground when
+ingest found it, so the ground stays at z = 0): the frames' camera centres, the sparse points (saved as a
+new file; the old one is deleted once the change commits) and every box (centre and size), so boxes
+keep their place in the scene. Each moved box's version rises, so labels rendered from it read as
+stale, and exports in metres refuse labels rendered before the change (their 3D boxes are in the old units).
 
 A radiance field is trained in the world of its frames' poses: one trained before a scale change sits
 in the old units, so rendering labels from it is refused (:func:`stale_field_reason`) until a field
@@ -23,7 +24,8 @@ from annotate.errors import ConflictError, UserFacingError
 from annotate.models import Capture, FieldModel, Frame, Job, SceneObject, SceneObjectKind
 from annotate.models.captures import CaptureStatus
 from annotate.models.jobs import ACTIVE_STATUSES
-from annotate.sparse_points import read_sparse_points, store_sparse_points
+from annotate.sparse_points import read_sparse_points, sparse_points_file
+from annotate.storage import StagedFiles, sparse_points_key, sparse_points_of
 
 #: the axes of a box a reference length may be measured along (its own x, y, z: the order of ``size``)
 BOX_AXES = ("x", "y", "z")
@@ -72,7 +74,7 @@ def _rescale(capture: Capture, user, point_a, point_b, metres: float, *, referen
         similarity = scale_from_distance(point_a, point_b, float(metres))
     except InputError as error:
         raise UserFacingError(str(error)) from None
-    with transaction.atomic():
+    with StagedFiles() as staged, transaction.atomic():
         capture = Capture.objects.select_for_update().get(pk=capture.pk)
         _check_rescalable(capture)
         frames = _scaled_frames(capture, similarity)
@@ -91,8 +93,11 @@ def _rescale(capture: Capture, user, point_a, point_b, metres: float, *, referen
             "stale_fields": sorted(stale),
         }
         points = read_sparse_points(capture)
-        if points is not None:  # written last: any failure above rolls back with nothing written yet
-            metadata["sfm"] = {**metadata["sfm"], "sparse_points": store_sparse_points(capture, similarity.apply(points[0]), points[1])}
+        if points is not None:  # a new file: the old one is deleted once the change commits, kept on a rollback
+            key = sparse_points_key(project_id=capture.project_id, capture_id=capture.pk)
+            scaled = sparse_points_file(similarity.apply(points[0]), points[1])
+            metadata["sfm"] = {**metadata["sfm"], "sparse_points": staged.save(key, scaled)}
+            staged.supersede(sparse_points_of(capture))
         Capture.objects.filter(pk=capture.pk).update(metadata=metadata)
     return {"units": "metric", "factor": similarity.scale, "frames": frames, "objects": boxes, "stale_fields": sorted(stale)}
 

@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile, File
 from django.db import transaction
 from PIL import Image
 
-from annotate.errors import ConflictError, ServiceUnavailableError, UserFacingError
+from annotate.errors import ConflictError, JobCancelled, JobNoLongerOwned, ServiceUnavailableError, UserFacingError
 from annotate.models import BatchFrame, Capture, CaptureStatus, Frame, Job, JobKind, Project, Review
 from annotate.scratch import scratch_dir, sweep_stale_scratch
 from annotate.services.jobs import JobReporter, start_job
@@ -156,6 +156,11 @@ def ingest_capture(*, job: Job, reporter: JobReporter) -> dict:
         message = _without_server_paths(str(error), workdir)
         _reject_upload(capture, message)
         raise UserFacingError(message) from error
+    except JobCancelled:
+        _mark_failed(capture, INGEST_CANCELLED)
+        raise
+    except JobNoLongerOwned:
+        raise  # a newer attempt (or the expiry) owns the capture now: write nothing
     except Exception as error:
         # Not the upload's fault (storage, database): keep the archive so the ingest can be retried.
         _mark_failed(capture, f"Ingest failed: {_without_server_paths(str(error), workdir)}")
@@ -166,6 +171,13 @@ def ingest_capture(*, job: Job, reporter: JobReporter) -> dict:
         status=CaptureStatus.READY, source_format=source_format, metadata=metadata, error=""
     )
     return {"frames": count, "source_format": source_format}
+
+
+#: what a capture whose ingest was cancelled says; its upload is kept for a retry
+INGEST_CANCELLED = (
+    "Ingest cancelled. The upload is kept: start the ingest again (POST /api/captures/<id>/ingest/), "
+    "or delete the capture."
+)
 
 
 def _mark_failed(capture: Capture, message: str) -> None:
@@ -205,7 +217,7 @@ def _ingest_from_archive(capture: Capture, workdir: Path, reporter: JobReporter)
     root = workdir / "capture"
     if suffix in VIDEO_SUFFIXES:
         reporter.progress(0.02, "Choosing frames from the video", force=True)
-        data, sfm_metadata = place_video(capture, local_upload, root, reporter)
+        data, sfm_metadata = place_video(capture, local_upload, root, workdir / "sfm", reporter)
     else:
         reporter.progress(0.02, "Unpacking the archive", force=True)
         safe_extract_zip(
@@ -215,7 +227,7 @@ def _ingest_from_archive(capture: Capture, workdir: Path, reporter: JobReporter)
             max_files=settings.RAYLABEL_MAX_FILES,
         )
         reporter.progress(0.08, "Reading camera poses", force=True)
-        data, sfm_metadata = read_or_place_poses(capture, root, reporter)
+        data, sfm_metadata = read_or_place_poses(capture, root, workdir / "sfm", reporter)
     reporter.progress(0.1, f"Checking {len(data.frames)} images", force=True)
     validate_images(data, data.root, max_pixels=settings.RAYLABEL_MAX_IMAGE_PIXELS)
     _store_frames(capture, data, reporter)

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime
 
 from annotate.adapters import frame_camera, object_mesh
 from annotate.errors import UserFacingError
@@ -88,6 +89,7 @@ def start_export(*, project: Project, user, format_name: str, selection: str = "
         raise UserFacingError(f"The selection {selection!r} holds no frames.")
     if chosen.needs_metric:
         _require_metric_captures(frames, format_name)
+        _require_labels_after_scale(frames, format_name)
     unlabeled = frames.filter(labels__isnull=True).count()
     if unlabeled:
         raise UserFacingError(
@@ -114,6 +116,23 @@ def _require_metric_captures(frames: QuerySet[Frame], format_name: str) -> None:
             f"by structure-from-motion have no scale yet ({', '.join(repr(n) for n in names[:5])}"
             f"{', …' if len(names) > 5 else ''}): set each one's scale from a known distance on its scene "
             "page, or export COCO, which needs none."
+        )
+
+
+def _require_labels_after_scale(frames: QuerySet[Frame], format_name: str) -> None:
+    """Refuse a format that writes metres when selected labels were rendered before their capture's scale was
+    set: their boxes are in the old units while the cameras (the frames' poses) are in the new ones."""
+    stale = []
+    for capture in Capture.objects.filter(pk__in=frames.values("capture_id"), metadata__has_key="scale"):
+        set_at = parse_datetime(capture.metadata["scale"]["set_at"])
+        count = frames.filter(capture=capture, labels__rendered_at__lt=set_at).count()
+        if count:
+            stale.append(f"{capture.name!r} ({count} frames)")
+    if stale:
+        raise UserFacingError(
+            f"A {format_name.upper()} export writes boxes and cameras in metres, but labels of {', '.join(stale[:5])}"
+            f"{', …' if len(stale) > 5 else ''} were rendered before the capture's scale was set, in the old "
+            "units: train the capture again and render its labels, or export COCO, whose 2D boxes do not change."
         )
 
 

@@ -82,7 +82,7 @@ def fit_ground_plane(
         found = 0 if best is None else best[0]
         raise InputError(
             f"cannot find the ground: no plane below the cameras holds {min_inlier_fraction:.0%} of the "
-            f"{len(points)} sparse points (best {found}); set the up direction by hand"
+            f"{len(points)} sparse points (best {found})"
         )
     inliers = np.abs(points @ best[1] + best[2]) <= tolerance
     normal, offset = _refit(points[inliers], mean_up)

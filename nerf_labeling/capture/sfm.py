@@ -140,7 +140,12 @@ class _Run:
     def stage(self, name: str, work: Callable[[], object], detail: str = "") -> object:
         self.check(name)
         self.progress(SfmProgress(name, self.done, detail or f"{name} started"))
-        result = work()
+        try:
+            result = work()
+        except InterruptedError:  # pycolmap's answer to the token cancelled mid-stage
+            if not self.token.is_cancelled:
+                raise
+            raise SfmCancelled(f"structure-from-motion cancelled during {name}") from None
         self.check(name)
         self.done += SFM_STAGES[name]
         self.progress(SfmProgress(name, min(self.done, 1.0), f"{name} done"))
@@ -164,7 +169,8 @@ def run_sfm(
 
     ``progress`` is called at the start and end of each stage and for each frame the mapper adds;
     ``should_stop`` is polled while a stage runs and raises :class:`SfmCancelled`. Intermediate files
-    (the feature database, models) go to ``workdir`` (a temporary folder by default). Raises
+    (the feature database, models) go to ``workdir``, created if missing (a temporary folder by default;
+    a server passes its own scratch folder, which it sweeps). Raises
     :class:`InputError` when fewer than ``options.min_registered_fraction`` of the frames register.
     """
     image_dir = Path(image_dir)
@@ -174,6 +180,7 @@ def run_sfm(
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="sfm-") as temporary:
             return _run(image_dir, names, options, _Run(progress, should_stop), Path(temporary))
+    Path(workdir).mkdir(parents=True, exist_ok=True)
     return _run(image_dir, names, options, _Run(progress, should_stop), Path(workdir))
 
 
@@ -289,7 +296,7 @@ def _result(
     if len(sizes) > 1:
         notes.append(
             f"the frames fell into {len(sizes)} disconnected models ({', '.join(map(str, sizes))} frames); "
-            f"the largest is used and the other {len(names) - registered} frames are left out"
+            f"the largest is used and the other {sum(sizes[1:])} frames are left out"
         )
     return SfmResult(capture, unregistered, _points(kept), sizes, notes=tuple(notes))
 

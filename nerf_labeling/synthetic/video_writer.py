@@ -18,17 +18,42 @@ def render_frames(scene, cameras: Sequence[Camera]) -> list[np.ndarray]:
     return [np.round(scene.render(camera)[0] * 255.0).astype(np.uint8) for camera in cameras]
 
 
-def write_video(path: str | Path, frames: Sequence[np.ndarray], *, fps: int = 10, codec: str = "libx264") -> Path:
+def write_video(
+    path: str | Path, frames: Sequence[np.ndarray], *, fps: int = 10, codec: str = "libx264", streamed: bool = False
+) -> Path:
     """Encode ``(H, W, 3)`` uint8 RGB frames (even width and height for H.264) into ``path``.
 
     H.264 at a near-lossless quality (``crf`` 12) keeps the texture SfM needs; the container follows
-    the suffix (``.mp4``, ``.mov``, ``.webm`` with ``codec="libvpx-vp9"``).
+    the suffix (``.mp4``, ``.mov``, ``.webm`` with ``codec="libvpx-vp9"``). ``streamed`` writes as a
+    browser's MediaRecorder does, never seeking back: a webm then states no duration.
     """
     import av
 
     path = Path(path)
+    if not streamed:
+        _encode(av.open(str(path), mode="w"), frames, fps, codec)
+        return path
+    with open(path, "wb") as file:
+        _encode(av.open(_WriteOnly(file), mode="w", format=STREAMED_FORMATS[path.suffix]), frames, fps, codec)
+    return path
+
+
+#: the containers a stream can be written to, by suffix (an ``.mp4`` needs to seek back to its header)
+STREAMED_FORMATS = {".webm": "webm", ".mkv": "matroska"}
+
+
+class _WriteOnly:
+    """A file that can only be written to, front to back (no seek, no tell): a stream."""
+
+    def __init__(self, file) -> None:
+        self.write = file.write
+
+
+def _encode(container, frames: Sequence[np.ndarray], fps: int, codec: str) -> None:
+    import av
+
     height, width = frames[0].shape[:2]
-    with av.open(str(path), mode="w") as container:
+    with container:
         stream = container.add_stream(codec, rate=fps)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
@@ -39,7 +64,6 @@ def write_video(path: str | Path, frames: Sequence[np.ndarray], *, fps: int = 10
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    return path
 
 
 def write_photos(folder: str | Path, frames: Sequence[np.ndarray], *, suffix: str = ".jpg") -> list[Path]:

@@ -3,11 +3,14 @@
 The capture here is a real ingested one whose world is then shrunk 4 times and marked as SfM leaves it
 (units arbitrary, sparse points stored): a known distance must bring back exactly the true poses.
 """
+import io
+
 import numpy as np
 import pytest
+from django.core.files.storage import default_storage
 
 from annotate.errors import UserFacingError
-from annotate.models import Capture, FieldModel, Job, JobKind, JobStatus
+from annotate.models import Capture, FieldModel, FrameLabel, Job, JobKind, JobStatus
 from annotate.services.capture_scale import stale_field_reason
 from annotate.services.exports import export_format
 from annotate.services.labels import start_render
@@ -106,6 +109,39 @@ def test_kitti_and_bop_refuse_unscaled_captures_and_coco_does_not(unscaled, proj
     _scale(manager_api, capture, {"point_a": [0, 0, 0], "point_b": [0, 0.25, 0], "metres": 1.0})
     kitti = manager_api.post(f"/api/projects/{project.pk}/exports/", {"format": "kitti"}, format="json")
     assert "no rendered labels" in kitti.json()["error"]
+
+
+def test_scaled_sparse_points_go_to_a_new_file_and_the_old_one_goes_only_on_commit(
+    unscaled, manager_api, django_capture_on_commit_callbacks
+):
+    capture, _ = unscaled
+    old_key = capture.metadata["sfm"]["sparse_points"]
+
+    with django_capture_on_commit_callbacks(execute=False) as on_commit:
+        _scale(manager_api, capture, {"point_a": [-0.25, 0, 0], "point_b": [0.25, 0, 0], "metres": 2.0})
+    new_key = Capture.objects.get(pk=capture.pk).metadata["sfm"]["sparse_points"]
+    assert new_key != old_key and default_storage.exists(new_key)
+    with default_storage.open(old_key, "rb") as old:  # what a rollback would still name, untouched
+        np.testing.assert_allclose(np.load(io.BytesIO(old.read()))["xyz"], GROUND * SFM_UNIT, atol=1e-6)
+
+    for callback in on_commit:
+        callback()
+    assert not default_storage.exists(old_key) and default_storage.exists(new_key)
+
+
+def test_labels_rendered_before_the_scale_are_refused_by_kitti_and_not_by_coco(unscaled, project, manager_api):
+    capture, _ = unscaled
+    create_label_class(project=project, name="mug")
+    for frame in capture.frames.all():  # rendered labels, in the units SfM left
+        FrameLabel.objects.create(frame=frame, data=f"labels/{frame.pk}.npz")
+
+    _scale(manager_api, capture, {"point_a": [0, 0, 0], "point_b": [0, 0.25, 0], "metres": 1.0})
+    kitti = manager_api.post(f"/api/projects/{project.pk}/exports/", {"format": "kitti"}, format="json")
+    assert kitti.status_code == 400
+    assert (f"labels of 'tiny' ({capture.frames.count()} frames) were rendered before the capture's scale was set"
+            in kitti.json()["error"]), kitti.json()
+    coco = manager_api.post(f"/api/projects/{project.pk}/exports/", {"format": "coco"}, format="json")
+    assert coco.status_code == 202, coco.json()
 
 
 @pytest.mark.parametrize(

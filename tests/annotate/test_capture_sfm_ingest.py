@@ -8,9 +8,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from annotate.errors import UserFacingError
-from annotate.models import CaptureStatus, JobStatus
-from annotate.services.captures import create_capture, delete_capture
+from annotate.errors import JobCancelled, UserFacingError
+from annotate.models import CaptureStatus, Job, JobStatus
+from annotate.services.captures import INGEST_CANCELLED, create_capture, delete_capture, ingest_capture
+from annotate.services.jobs import JobReporter
 from annotate.tasks import ingest_capture_task
 from nerf_labeling.synthetic.video_writer import write_photos, write_video
 from tests.nerf_labeling.poseless_scenes import (
@@ -102,3 +103,52 @@ def test_a_video_becomes_frames_posed_by_sfm_and_says_what_it_dropped(project, m
 def test_a_file_that_is_neither_zip_nor_video_is_refused(project, manager, media_root):
     with pytest.raises(UserFacingError, match=r"notes.txt is not a zip archive.*or a video \(.mp4"):
         _ingest(project, manager, b"just words", name="notes.txt")
+
+
+class StopsWhenTold(JobReporter):
+    """A job's reporter whose stop flag (the heartbeat thread's, on a cancel) rises at the first report
+    saying ``when``, in the middle of the step that report starts; it keeps every message it was given."""
+
+    def __init__(self, job: Job, when: str):
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1)
+        super().__init__(job.pk, attempt=1, min_interval_s=0.0)
+        self.when = when
+        self.messages: list[str] = []
+
+    def progress(self, fraction: float, message: str = "", **kwargs) -> None:
+        self.messages.append(message)
+        if self.when in message:
+            self.stop_requested = True
+        super().progress(fraction, message, **kwargs)
+
+
+def test_a_cancel_during_feature_extraction_stops_sfm_before_matching(project, manager, tmp_path, media_root):
+    write_photos(tmp_path / "photos", render(hemisphere_cameras(12)))
+    capture, job = create_capture(
+        project=project, user=manager, name="", archive=ContentFile(_zip_folder(tmp_path / "photos"), name="p.zip")
+    )
+    reporter = StopsWhenTold(job, "features started")
+
+    with pytest.raises(JobCancelled):
+        ingest_capture(job=job, reporter=reporter)
+
+    assert not any("features done" in message or "matching" in message for message in reporter.messages)
+    capture.refresh_from_db()
+    assert (capture.status, capture.error) == (CaptureStatus.FAILED, INGEST_CANCELLED)
+    assert capture.archive and capture.frames.count() == 0  # the upload is kept for a retry
+
+
+def test_a_cancel_while_a_video_decodes_stops_the_ingest(project, manager, tmp_path, media_root):
+    video = write_video(tmp_path / "walk.mp4", render(orbit_cameras(30)), fps=3)
+    capture, job = create_capture(
+        project=project, user=manager, name="", archive=ContentFile(video.read_bytes(), name="walk.mp4")
+    )
+    reporter = StopsWhenTold(job, "Choosing frames: 3 of")
+
+    with pytest.raises(JobCancelled):
+        ingest_capture(job=job, reporter=reporter)
+
+    decoded = [message for message in reporter.messages if message.startswith("Choosing frames:")]
+    assert decoded[0] == "Choosing frames: 1 of about 30 decoded" and len(decoded) == 3
+    capture.refresh_from_db()
+    assert (capture.status, capture.error) == (CaptureStatus.FAILED, INGEST_CANCELLED)

@@ -149,8 +149,12 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     page = app_page.page
     open_scene(app_page, demo["capture"])
     page.select_option("select[aria-label=Preset]", "grid-fast")
+    page.get_by_label("Render labels when it finishes").check()
     page.get_by_role("button", name="Train").click()
     wait_for_job_panel(page, ".training")
+    expect(page.locator(".training .job-timing").first).to_contain_text("elapsed")
+    # The render it asked for follows the training where the user is, or says why there is none.
+    expect(page.locator(".training .render-after")).to_contain_text("no objects yet")
     note = page.locator(".points-note")
     expect(note).to_contain_text("field", timeout=30_000)
     # Even a rough field with no crisp surface yet previews its most opaque points.

@@ -167,6 +167,17 @@ def test_a_run_stops_when_asked(tmp_path):
     assert [report.stage for report in reports] == ["features", "features"]
 
 
+def test_a_run_stops_in_the_middle_of_a_stage_when_asked(tmp_path):
+    """The flag rises once feature extraction has started (12 photos take about 2 s; the flag is read
+    every 0.2 s): pycolmap is interrupted there and the run ends as cancelled, not as pycolmap's error."""
+    names = write_unrelated_photos(tmp_path / "photos", 12, np.random.default_rng(4))
+    reports = []
+
+    with pytest.raises(SfmCancelled, match="cancelled during features"):
+        run_sfm(tmp_path / "photos", names, progress=reports.append, should_stop=lambda: len(reports) >= 1)
+    assert [report.detail for report in reports] == ["features started"]
+
+
 def test_the_ground_is_the_plane_below_the_cameras_not_a_larger_wall(rng):
     floor = np.column_stack([rng.uniform(-2, 2, 300), rng.uniform(-2, 2, 300), rng.normal(0, 0.002, 300)])
     wall = np.column_stack([rng.uniform(-2, 2, 500), np.full(500, 2.5), rng.uniform(0, 3, 500)])

@@ -1,12 +1,14 @@
 """Video ingest: decode with PyAV, keep sharp frames that add viewpoint, refuse bad files with a message."""
 from __future__ import annotations
 
+import av
 import numpy as np
 import pytest
+from PIL import Image
 from scipy.ndimage import gaussian_filter
 
 from nerf_labeling.capture.frame_selection import SelectionRules, score_frame, select_frames
-from nerf_labeling.capture.video import VideoLimits, select_video_frames, write_frames
+from nerf_labeling.capture.video import VideoCancelled, VideoLimits, select_video_frames, upright, write_frames
 from nerf_labeling.errors import InputError
 from nerf_labeling.synthetic.video_writer import write_video
 from tests.nerf_labeling.poseless_scenes import HEIGHT, WIDTH, orbit_cameras, render
@@ -108,3 +110,47 @@ def test_a_webm_video_decodes(tmp_path, orbit_frames):
     selection = select_video_frames(video, target_count=10)
     assert selection.info.codec == "vp9"
     assert len(selection.frames) == 10
+
+
+def test_a_webm_without_a_stated_duration_is_measured_from_its_frames(tmp_path, orbit_frames):
+    video = write_video(tmp_path / "recorded.webm", orbit_frames[:24], fps=10, codec="libvpx-vp9", streamed=True)
+    with av.open(str(video)) as container:  # as a browser's MediaRecorder leaves it
+        assert container.duration is None and container.streams.video[0].duration is None
+
+    selection = select_video_frames(video, rate=5.0)  # 2.4 s at 5 per second -> 12 spans
+    assert selection.info.duration_s == pytest.approx(2.4, abs=0.11)
+    assert len(selection.frames) + len(selection.dropped) == 12
+
+
+def test_selection_holds_scores_not_pixels_and_writing_decodes_again(handheld_video, tmp_path):
+    selection = select_video_frames(handheld_video, target_count=33)
+    assert not any(isinstance(value, np.ndarray) for frame in selection.frames for value in vars(frame).values())
+    assert all(frame.score.thumbnail.size * 16 < WIDTH * HEIGHT for frame in selection.frames)  # only a small grey one
+
+    written = []
+    names = write_frames(selection, tmp_path / "images", progress=lambda done, total: written.append(done))
+    kept = [frame.index for frame in selection.frames]
+    assert names == [f"frame_{index:05d}.png" for index in kept]
+    assert written and written[-1] <= kept[-1] + 1  # decoded again, and no further than the last kept frame
+    first = np.asarray(Image.open(tmp_path / "images" / names[0]))
+    assert first.shape == (HEIGHT, WIDTH, 3)
+
+
+def test_decoding_reports_each_frame_and_stops_when_asked(handheld_video):
+    reports = []
+    with pytest.raises(VideoCancelled):
+        select_video_frames(
+            handheld_video, target_count=20, progress=lambda done, total: reports.append((done, total)),
+            should_stop=lambda: len(reports) >= 5,
+        )
+    assert reports == [(done, 33) for done in range(1, 6)]
+
+
+def test_frames_are_turned_upright_as_the_rotation_metadata_says():
+    """PyAV cannot write a display matrix, so the turn is checked on arrays: PyAV's ``frame.rotation`` is
+    counter-clockwise, and a phone filmed upright stores -90 (shown turned a quarter clockwise)."""
+    rgb = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    assert upright(rgb, 0) is rgb
+    assert np.array_equal(upright(rgb, -90)[:, -1], rgb[0])  # the stored top row is shown as the right column
+    assert np.array_equal(upright(rgb, 90)[:, 0], rgb[0, ::-1])
+    assert np.array_equal(upright(rgb, 180), rgb[::-1, ::-1])

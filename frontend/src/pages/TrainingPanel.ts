@@ -1,4 +1,7 @@
-/** Train a radiance field for the capture: preset, progress with the PSNR curve, cancel; the fields so far. */
+/**
+ * Train a radiance field for the capture: preset, progress with the PSNR curve, cancel; optionally the label
+ * render that follows it (its own progress, or why there is none); the fields so far.
+ */
 import { useState } from "preact/hooks";
 import { api, items, type Page } from "../api/client";
 import type { Field, FieldQuality, Job, NerfBackends } from "../api/types";
@@ -29,12 +32,13 @@ export function TrainingPanel({ captureId, projectId, fields, onTrained }: {
     return jobs.find((j) => j.target === `capture:${captureId}` && ["queued", "running"].includes(j.status)) ?? null;
   }, [projectId, captureId]);
   const [preset, setPreset] = useState("");
+  const [renderAfter, setRenderAfter] = useState(false);
   const [jobId, setJobId] = useState<number | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const shownJob = jobId ?? running.data?.id ?? null;
   const [train, starting] = useSubmit(() => {
     setError(null);
-    return api.post<Job>(urls.captureTrain(captureId), { preset: preset || presets.data?.default })
+    return api.post<Job>(urls.captureTrain(captureId), { preset: preset || presets.data?.default, render_after: renderAfter })
       .then((job) => setJobId(job.id), setError);
   });
   return html`<div class="panel training">
@@ -47,11 +51,14 @@ export function TrainingPanel({ captureId, projectId, fields, onTrained }: {
       </select>
       <button onClick=${() => train()} disabled=${!presets.data || starting}>Train</button>
     </div>
+    <label class="check small-text"><input type="checkbox" checked=${renderAfter}
+      onChange=${(e: any) => setRenderAfter(e.target.checked)} /> Render labels when it finishes</label>
     <${ErrorMessage} error=${error} what="Train" />
     <${JobPanel} jobId=${shownJob} title="Training" onEnd=${onTrained}>
       ${(job: Job) => html`<div class="psnr-chart"><${LineChart} points=${curvePoints(job, 2)} xLabel="iteration" yLabel="held-out PSNR dB" width=${250} height=${120} /></div>
         <div class="loss-chart"><${LineChart} points=${curvePoints(job, 1)} xLabel="iteration" yLabel="loss" width=${250} height=${100} /></div>
-        ${job.result?.quality ? html`<${FieldVerdict} quality=${job.result.quality as FieldQuality} />` : null}`}
+        ${job.result?.quality ? html`<${FieldVerdict} quality=${job.result.quality as FieldQuality} />` : null}
+        <${RenderAfterTraining} job=${job} />`}
     <//>
     ${fields?.length ? html`<div class="muted small-text">Latest field: ${fields[0].preset}
       ${Object.entries(fields[0].metrics ?? {}).slice(0, 3).map(([k, v]) => html` · ${k} ${typeof v === "number" ? v.toFixed(2) : String(v)}`)}</div>
@@ -66,4 +73,12 @@ function FieldVerdict({ quality }: { quality: FieldQuality | undefined }) {
     <span class=${badge.className}>${badge.text}</span> <span class="muted">${qualitySummary(quality)}</span>
     ${quality?.reasons?.length ? html`<ul class="verdict-reasons">${quality.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : null}
   </div>`;
+}
+
+/** The label render a training job queued when it finished: its progress, or the reason none was queued. */
+function RenderAfterTraining({ job }: { job: Job }) {
+  const render = job.result?.render as { job: number | null; reason?: string } | undefined;
+  if (!render) return null;
+  if (render.job === null) return html`<div class="muted small-text render-after" role="status">${render.reason}</div>`;
+  return html`<div class="render-after"><${JobPanel} jobId=${render.job} title="Label rendering (after training)" /></div>`;
 }
