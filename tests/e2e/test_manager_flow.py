@@ -1,8 +1,11 @@
 """A manager runs an active-learning round, makes a batch from its picks and assigns it; the annotator
-works the batch; the manager sees the progress per annotator, and after a second round the dashboard plots
-each round's model quality (train mIoU) with the labelled frames it was trained on."""
+works the batch; the manager sees the progress per annotator and exports the batch as COCO; after a
+second round the dashboard plots each round's model quality (train mIoU) with the labelled frames it was
+trained on."""
+import json
 import math
 import time
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
@@ -50,7 +53,7 @@ def accepted_with_labels(app: AppPage, capture: int) -> int:
     return sum(app.api("GET", f"/api/frames/{f['id']}/labels/")["status"] == 200 for f in frames)
 
 
-def test_round_batch_review_progress_and_quality(app_page, browser, demo):
+def test_round_batch_review_progress_and_quality(app_page, browser, demo, tmp_path):
     page = app_page.page
     app_page.login("demo-manager", f"/app/projects/{demo['project']}/dashboard")
     render_labels_of_the_big_box(app_page, demo["project"], demo["capture"])
@@ -97,6 +100,8 @@ def test_round_batch_review_progress_and_quality(app_page, browser, demo):
     expect(progress).to_contain_text("1/2 done")
     expect(progress.locator("[data-annotator=demo-annotator]")).to_contain_text("1 reviewed")
 
+    export_the_batch_as_coco(app_page, demo, batch_id, tmp_path, frames=2)
+
     labelled = accepted_with_labels(app_page, demo["capture"])
     second = app_page.api("POST", f"/api/projects/{demo['project']}/al-rounds/",
                           {"method": "auto", "batch_size": 2, "train_steps": QUICK_TRAIN_STEPS})
@@ -105,6 +110,24 @@ def test_round_batch_review_progress_and_quality(app_page, browser, demo):
     page.reload()
     check_quality_chart(app_page, demo["project"], expected_labelled=[1, labelled])
     app_page.shot("dashboard")
+
+
+def export_the_batch_as_coco(app: AppPage, demo: dict, batch_id: int, tmp_path, frames: int) -> None:
+    """The manager exports the batch's frames as COCO from the export page and downloads the zip."""
+    page = app.page
+    page.goto(f"{demo['url']}/app/projects/{demo['project']}/export")
+    page.select_option("select[aria-label=Format]", "coco")
+    page.select_option("select[aria-label=Frames]", f"batch:{batch_id}")
+    page.get_by_role("button", name="Export", exact=True).click()
+    wait_for_job_panel(page, ".export-page")
+    with page.expect_download() as download_info:
+        page.locator(".job a.download").click()
+    path = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(path)
+    with zipfile.ZipFile(path) as archive:
+        [annotations] = [json.loads(archive.read(n)) for n in archive.namelist() if n.endswith(".json")]
+    assert len(annotations["images"]) == frames
+    page.goto(f"{demo['url']}/app/projects/{demo['project']}/dashboard")
 
 
 def check_quality_chart(app: AppPage, project: int, expected_labelled: list[int]) -> None:
