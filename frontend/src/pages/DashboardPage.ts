@@ -46,6 +46,10 @@ const FIGURE_NAMES: Record<string, string> = {
   labelled_frames: "labelled frames",
 };
 
+export function figureName(key: string): string {
+  return FIGURE_NAMES[key] ?? key.replace(/_/g, " ");
+}
+
 /** A round's figures in plain words: how alike its frames are, the model version, and the model-quality
  * figures (bookkeeping such as thresholds stays out). */
 export function roundFacts(round: AlRound): string[] {
@@ -56,7 +60,7 @@ export function roundFacts(round: AlRound): string[] {
   for (const key of ["labelled_frames", ...metricKeys([round])]) {
     const value = metrics[key];
     if (typeof value !== "number") continue;
-    facts.push(`${FIGURE_NAMES[key] ?? key.replace(/_/g, " ")} ${Number.isInteger(value) ? value : value.toFixed(3)}`);
+    facts.push(`${figureName(key)} ${Number.isInteger(value) ? value : value.toFixed(3)}`);
   }
   return facts;
 }
@@ -111,7 +115,7 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
         <div class="panel">
           <h2>Model quality per round</h2>
           ${keys.length > 1 ? html`<select value=${shownMetric} onChange=${(e: any) => setMetric(e.target.value)} aria-label="Metric">
-            ${keys.map((k) => html`<option value=${k}>${k}</option>`)}</select>` : null}
+            ${keys.map((k) => html`<option value=${k}>${figureName(k)}</option>`)}</select>` : null}
           ${shownMetric ? html`<${QualityChart} rounds=${list} metric=${shownMetric} />`
             : html`<${Empty}>No quality figures yet: a round reports the model's quality once accepted frames have labels.<//>`}
         </div>
@@ -124,9 +128,9 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
 function QualityChart({ rounds, metric }: { rounds: AlRound[]; metric: string }) {
   const { points, notes } = qualityPoints(rounds, metric);
   return html`<div class="quality" data-metric=${metric}>
-    <${LineChart} points=${points} notes=${notes} xLabel="round" yLabel=${metric} yRange=${[0, 1]} width=${330} />
+    <${LineChart} points=${points} notes=${notes} xLabel="round" yLabel=${figureName(metric)} yRange=${[0, 1]} width=${330} />
     <table class="table quality-table small-text">
-      <thead><tr><th>round</th><th>${metric}</th><th>labelled frames</th></tr></thead>
+      <thead><tr><th>round</th><th>${figureName(metric)}</th><th>labelled frames</th></tr></thead>
       <tbody>${rounds.map((r, i) => html`<tr data-round=${r.id}><td>${i + 1} <span class="muted">(#${r.id})</span></td>
         <td class="value">${points[i][1]?.toFixed(3) ?? "–"}</td><td class="labelled">${r.metrics?.labelled_frames ?? "–"}</td></tr>`)}</tbody>
     </table>

@@ -104,7 +104,7 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
       </div>
       ${tools.placing ? html`<div class="placing-hint" role="status">Click on the scene where the box goes · Add box again: on the ground ahead · Esc: cancel</div>` : null}
       <div class="viewport" ref=${container}></div>
-      <div class="hint muted small-text">Drag: orbit · right-drag: pan · wheel: zoom · W/E/R move/rotate/resize · G ground · B box · Del delete · Ctrl+Z/Ctrl+Shift+Z · ? all keys</div>
+      <div class="hint muted small-text">Drag: orbit · right-drag: pan · wheel: zoom · W/E/R move/rotate/resize · G ground · B add a box (then click where) · Del delete · Ctrl+Z/Ctrl+Shift+Z · ? all keys</div>
     </div>
     <aside class="sidebar right">
       <h3>Objects</h3>

@@ -56,7 +56,7 @@ export function SfmPanel({ capture, field, objects, selectedId, manager, beforeS
   const left = Object.entries(sfm.unregistered);
   return html`<div class="panel sfm-panel">
     <h3>Structure-from-motion</h3>
-    ${video ? html`<div class="muted small-text">Kept ${video.kept} of ${video.decoded} video frames: the sharpest of each stretch, less ${Object.keys(video.dropped).length} blurry or adding no viewpoint.</div>` : null}
+    ${video ? html`<div class="muted small-text">${keptFrames(video.kept, video.decoded, Object.keys(video.dropped).length)}</div>` : null}
     <div class="small-text sfm-registered">Placed ${sfm.registered} of ${sfm.images} frames.</div>
     ${sfm.notes.map((n) => html`<div class="muted small-text">${n}</div>`)}
     ${left.length ? html`<details class="unregistered"><summary>${left.length} frames left out (no training, no labels)</summary>
@@ -87,4 +87,10 @@ export function SfmPanel({ capture, field, objects, selectedId, manager, beforeS
       <${ErrorMessage} error=${error} what="Scale" />
     </div>` : null}
   </div>`;
+}
+
+/** "Kept 40 of 120 video frames: the sharpest of each stretch (3 more were blurry or added no viewpoint)." */
+export function keptFrames(kept: number, decoded: number, dropped: number): string {
+  const why = dropped ? ` (${dropped} more ${dropped === 1 ? "was" : "were"} blurry or added no viewpoint)` : "";
+  return `Kept ${kept} of ${decoded} video frames: the sharpest of each stretch${why}.`;
 }

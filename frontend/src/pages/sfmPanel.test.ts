@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Capture, Field, SceneObject } from "../api/types";
 import { urls } from "../api/urls";
-import { scaleRequest } from "./SfmPanel";
+import { keptFrames, scaleRequest } from "./SfmPanel";
 import { pointSource } from "./useScenePoints";
 
 const boxes = [{ id: 4, center: [0, 0, 0] }, { id: 9, center: [0.5, 0, 0] }] as SceneObject[];
@@ -36,5 +36,13 @@ describe("a capture posed by structure-from-motion", () => {
     expect(pointSource(scaled("2026-11-30T04:00:00Z"), [field])?.key).not.toBe(first?.key); // scaled twice: metric both times
     const retrained = { ...field, id: 9, preview_url: "/api/fields/9/preview/" } as Field;
     expect(pointSource(scaled("2026-11-30T03:00:00Z"), [retrained, field])?.url).toBe("/api/fields/9/preview/");
+  });
+});
+
+describe("the frames kept from a video", () => {
+  it("says how many were dropped only when some were", () => {
+    expect(keptFrames(24, 24, 0)).toBe("Kept 24 of 24 video frames: the sharpest of each stretch.");
+    expect(keptFrames(40, 120, 1)).toBe("Kept 40 of 120 video frames: the sharpest of each stretch (1 more was blurry or added no viewpoint).");
+    expect(keptFrames(40, 120, 3)).toContain("(3 more were blurry or added no viewpoint)");
   });
 });
