@@ -53,9 +53,11 @@ def _require_field(capture: Capture) -> FieldModel:
 
 def start_render(*, capture: Capture, user, allow_poor_field: bool = False) -> Job:
     """Queue the render of every frame's labels; refused from a field judged poor unless ``allow_poor_field``."""
-    field_model = _require_field(capture)
-    require_trusted_field(field_model, allow_poor_field=allow_poor_field)
     with transaction.atomic():
+        # A scale change holds this lock while it marks the fields stale: the render sees it done or not begun.
+        Capture.objects.select_for_update().filter(pk=capture.pk).first()
+        field_model = _require_field(capture)
+        require_trusted_field(field_model, allow_poor_field=allow_poor_field)
         return start_job(
             kind=JobKind.RENDER, target=f"capture:{capture.pk}", project=capture.project, user=user,
             params={"capture_id": capture.pk, "allow_poor_field": bool(allow_poor_field)}, work=JobKind.RENDER,

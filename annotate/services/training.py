@@ -36,6 +36,8 @@ def start_training(
     if max_seconds is not None and max_seconds <= 0:
         raise UserFacingError(f"max_seconds must be positive (got {max_seconds}); leave it out for no time cap.")
     with transaction.atomic():
+        # A scale change holds this lock while it moves the poses: training starts before it or after it.
+        Capture.objects.select_for_update().filter(pk=capture.pk).first()
         return start_job(
             kind=JobKind.TRAIN, target=f"capture:{capture.pk}", project=capture.project, user=user,
             params={"capture_id": capture.pk, "preset": preset, "seed": seed, "render_after": bool(render_after),

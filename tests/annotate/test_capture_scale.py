@@ -189,3 +189,42 @@ def test_sparse_points_are_served_as_the_preview_ply(unscaled, annotator_api, ou
     posed = Capture.objects.create(project=project, name="posed", status="ready")
     missing = annotator_api.get(f"/api/captures/{posed.pk}/sparse-points/")
     assert missing.status_code == 404 and "only captures posed by SfM" in missing.json()["error"]
+
+
+@pytest.mark.parametrize("start", ["training", "render"])
+def test_a_job_started_during_a_scale_change_waits_for_it(transactional_db, project, manager, start):
+    """A scale change holds the capture's row while it moves the poses and marks fields stale: a training or
+    a render started meanwhile waits for it to commit, so it never works from poses half in the old units."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from annotate.models import CaptureStatus
+    from annotate.services.training import start_training
+
+    capture = Capture.objects.create(project=project, name="walk", status=CaptureStatus.READY)
+    FieldModel.objects.create(capture=capture, backend="voxel-grid", preset="grid-fast", checkpoint="x.pt")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_like_a_scale_change():
+        try:
+            with transaction.atomic():
+                Capture.objects.select_for_update().get(pk=capture.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_like_a_scale_change)
+    holder.start()
+    assert locked.wait(10)
+    threading.Timer(1.0, release.set).start()
+    began = time.monotonic()
+    if start == "training":
+        start_training(capture=capture, user=manager)
+    else:
+        start_render(capture=capture, user=manager, allow_poor_field=True)
+    waited = time.monotonic() - began
+    holder.join()
+    assert waited >= 0.9
