@@ -95,6 +95,28 @@ def test_a_manager_deletes_a_batch_and_its_frames_stay(app_page, demo):
     assert Frame.objects.filter(pk__in=[f.pk for f in frames]).count() == 2
 
 
+ESCAPE_WHEN_A_DIALOG_SHOWS = """() => new MutationObserver((changes, observer) => {
+    if (!document.querySelector('[role=alertdialog]')) return;
+    observer.disconnect();
+    window.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
+}).observe(document.body, {childList: true, subtree: true})"""
+
+
+def test_escape_pressed_the_moment_a_confirmation_shows_closes_it(app_page, demo):
+    """A loaded machine may paint the dialog before the page's effects run; a key pressed then still counts."""
+    from annotate.models import Batch
+
+    page = app_page.page
+    batch = Batch.objects.create(project_id=demo["project"], name="kept")
+    app_page.login("demo-manager", f"/app/projects/{demo['project']}/dashboard")
+    card = page.locator(f".batch[data-batch='{batch.pk}']")
+    expect(card).to_have_count(1)
+    page.evaluate(ESCAPE_WHEN_A_DIALOG_SHOWS)
+    card.get_by_role("button", name='Delete batch "kept"').click()
+    expect(_confirm_dialog(page)).to_have_count(0)
+    assert Batch.objects.filter(pk=batch.pk).exists()
+
+
 def test_an_annotator_is_offered_no_delete_of_captures_classes_or_batches(app_page, demo):
     from annotate.models import Batch
 

@@ -5,7 +5,7 @@
  * moved focus out) still reaches the dialog.
  */
 import { type RefObject } from "preact";
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 
 export function useModalFocus(
   dialog: RefObject<HTMLElement | null>, onClose: () => void, { initialFocus = "button", closeKeys = ["Escape"] } = {},
@@ -17,7 +17,8 @@ export function useModalFocus(
     dialog.current?.querySelector<HTMLElement>(initialFocus)?.focus();
     return () => before?.focus?.();
   }, []);
-  useEffect(() => {
+  // Listening from the commit that draws the dialog, not after paint: an Esc pressed the moment it shows closes it.
+  useLayoutEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       if (closeKeys.includes(event.key)) {
         event.preventDefault();
