@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from annotate.models import Role
+from annotate.models import Capture, CaptureStatus, Frame, Role
 from annotate.services.projects import create_project, set_membership
 from tests.annotate.archives import write_capture_dir, zip_dir
 
@@ -87,3 +87,16 @@ def capture(tiny_capture):
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def frames(project):
+    """Five frames of a ready capture in ``project``, with no files behind them (for reviews and batches)."""
+    capture = Capture.objects.create(project=project, name="seq", status=CaptureStatus.READY)
+    return [
+        Frame.objects.create(
+            capture=capture, index=i, file_name=f"{i}.png", image="x.png", thumbnail="x.jpg", width=4,
+            height=3, fx=1, fy=1, cx=2, cy=1.5, camera_to_world=[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+        )
+        for i in range(5)
+    ]

@@ -3,21 +3,8 @@ tasks (their batches across projects, with progress) are one request away."""
 import pytest
 from django.test import Client
 
-from annotate.models import Capture, CaptureStatus, Frame
 from annotate.services.projects import remove_member
 from annotate.services.review import create_batch, review_frame
-
-
-@pytest.fixture
-def frames(project):
-    capture = Capture.objects.create(project=project, name="seq", status=CaptureStatus.READY)
-    return [
-        Frame.objects.create(
-            capture=capture, index=i, file_name=f"{i}.png", image="x.png", thumbnail="x.jpg", width=4,
-            height=3, fx=1, fy=1, cx=2, cy=1.5, camera_to_world=[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
-        )
-        for i in range(4)
-    ]
 
 
 def test_logging_in_lands_in_the_browser_app(annotator):

@@ -8,21 +8,9 @@ from django.db import close_old_connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from annotate.models import BatchFrame, Capture, CaptureStatus, Frame, Role
+from annotate.models import BatchFrame, Frame, Role
 from annotate.services.projects import set_membership
 from annotate.services.review import LOCK_TIMEOUT, create_batch, next_frame, review_frame
-
-
-@pytest.fixture
-def frames(project):
-    capture = Capture.objects.create(project=project, name="seq", status=CaptureStatus.READY)
-    return [
-        Frame.objects.create(
-            capture=capture, index=i, file_name=f"{i}.png", image="x.png", thumbnail="x.jpg", width=4,
-            height=3, fx=1, fy=1, cx=2, cy=1.5, camera_to_world=[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
-        )
-        for i in range(5)
-    ]
 
 
 @pytest.fixture

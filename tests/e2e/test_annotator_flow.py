@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import endpoint_landed
+from tests.e2e.exports import export_and_download
 from tests.e2e.jobs import wait_for_job_end, wait_for_job_panel
 from tests.e2e.meshes import CUBE_OBJ
 from tests.e2e.scene import place_box, screen_position
@@ -62,8 +63,11 @@ def test_a_new_box_goes_where_the_user_clicks_and_cameras_can_be_hidden(app_page
     target = page.evaluate("window.raylabelViewer.controls.target.toArray()")
     spot = [target[0] + 0.3, target[1] - 0.2, 0.0]  # on the ground, in view
 
+    canvas = page.locator(".viewport canvas")
+    before = canvas.bounding_box()
     page.get_by_role("button", name="Add box").click()
     expect(page.locator(".placing-hint")).to_be_visible()
+    assert canvas.bounding_box() == before  # the hint lies over the view: what the user aims at stays put
     page.keyboard.press("Escape")  # changed their mind: a click now picks, it does not add
     expect(page.locator(".placing-hint")).to_have_count(0)
     page.locator(".viewport canvas").click()
@@ -191,15 +195,7 @@ def test_train_render_overlay_accept_and_export(app_page, demo, tmp_path):
     page.wait_for_selector(f".tile[data-frame='{frame_id}'] .status-accepted")
     assert app_page.api("GET", f"/api/frames/{frame_id}/")["body"]["review_status"] == "accepted"
 
-    page.goto(f"{demo['url']}/app/projects/{demo['project']}/export")
-    page.select_option("select[aria-label=Format]", "coco")
-    page.select_option("select[aria-label=Frames]", "accepted")
-    page.get_by_role("button", name="Export", exact=True).click()
-    wait_for_job_panel(page, ".export-page")
-    with page.expect_download() as download_info:
-        page.locator(".job a.download").click()
-    path = tmp_path / download_info.value.suggested_filename
-    download_info.value.save_as(path)
+    path = export_and_download(page, demo["url"], demo["project"], "coco", "accepted", tmp_path)
     assert zipfile.is_zipfile(path) and zipfile.ZipFile(path).namelist()
     app_page.shot("export")
 

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import VIEWPORT, AppPage
+from tests.e2e.exports import export_and_download
 from tests.e2e.jobs import JOB_TIMEOUT_MS, wait_for_job_panel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
@@ -115,15 +116,7 @@ def test_round_batch_review_progress_and_quality(app_page, browser, demo, tmp_pa
 def export_the_batch_as_coco(app: AppPage, demo: dict, batch_id: int, tmp_path, frames: int) -> None:
     """The manager exports the batch's frames as COCO from the export page and downloads the zip."""
     page = app.page
-    page.goto(f"{demo['url']}/app/projects/{demo['project']}/export")
-    page.select_option("select[aria-label=Format]", "coco")
-    page.select_option("select[aria-label=Frames]", f"batch:{batch_id}")
-    page.get_by_role("button", name="Export", exact=True).click()
-    wait_for_job_panel(page, ".export-page")
-    with page.expect_download() as download_info:
-        page.locator(".job a.download").click()
-    path = tmp_path / download_info.value.suggested_filename
-    download_info.value.save_as(path)
+    path = export_and_download(page, demo["url"], demo["project"], "coco", f"batch:{batch_id}", tmp_path)
     with zipfile.ZipFile(path) as archive:
         [annotations] = [json.loads(archive.read(n)) for n in archive.namelist() if n.endswith(".json")]
     assert len(annotations["images"]) == frames

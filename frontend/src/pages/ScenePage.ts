@@ -102,8 +102,10 @@ export function ScenePage({ captureId, frameId }: { captureId: number; frameId: 
         <button onClick=${() => viewer.current?.frameAll()}>Frame all</button>
         <span class=${`save-state ${saveState === "conflict" ? "error-text" : ""}`} data-save-state=${saveState}>${saveState}</span>
       </div>
-      ${tools.placing ? html`<div class="placing-hint" role="status">Click on the scene where the box goes · Add box again: on the ground ahead · Esc: cancel</div>` : null}
-      <div class="viewport" ref=${container}></div>
+      <div class="viewport-area">
+        <div class="viewport" ref=${container}></div>
+        ${tools.placing ? html`<div class="placing-hint" role="status">Click on the scene where the box goes · Add box again: on the ground ahead · Esc: cancel</div>` : null}
+      </div>
       <div class="hint muted small-text">Drag: orbit · right-drag: pan · wheel: zoom · W/E/R move/rotate/resize · G ground · B add a box (then click where) · Del delete · Ctrl+Z/Ctrl+Shift+Z · ? all keys</div>
     </div>
     <aside class="sidebar right">
