@@ -26,7 +26,12 @@ import numpy as np
 from nerf_labeling.cameras import Camera, camera_rays, project_points
 from nerf_labeling.fields.base import RadianceField, RenderedView, render_view
 from nerf_labeling.labels.scene_objects import MeshObject
-from nerf_labeling.labels.seen_surface_icp import fit_seen_surface, residuals, translation_constraint
+from nerf_labeling.labels.seen_surface_icp import (
+    fit_offset_surface,
+    fit_seen_surface,
+    residuals,
+    translation_constraint,
+)
 from nerf_labeling.meshes.align import TooFewScenePoints, align_mesh_to_points, sample_mesh_surface
 
 #: Largest accepted residual RMSE, metres. Distances spread evenly over the 1 cm inlier band give
@@ -82,6 +87,8 @@ class PoseFit:
     used_global_search: bool
     points_used: int
     constraint: float
+    #: metres the field's surface lies outside (+) or inside (-) the mesh, fitted with the pose (0: not corrected)
+    surface_offset: float = 0.0
 
     def failures(self) -> list[str]:
         """Plain sentences, one per measure past its threshold (empty when the fit is accepted)."""
@@ -105,6 +112,7 @@ class PoseFit:
             "rmse": float(self.rmse), "inlier_fraction": float(self.inlier_fraction), "overlap": float(self.overlap),
             "seen_fraction": float(self.seen_fraction), "used_global_search": bool(self.used_global_search),
             "points_used": int(self.points_used), "constraint": float(self.constraint),
+            "surface_offset": float(self.surface_offset),
         }
 
 
@@ -206,10 +214,13 @@ def refine_mesh_pose(
     global_search: str = "auto",
     image_scale: float = 0.5,
     seed: int = 0,
+    correct_offset: bool = True,
 ) -> tuple[MeshObject, PoseFit]:
     """ICP of ``obj``'s mesh against the field's surface points seen from ``cameras`` (a few views),
     each rendered at ``image_scale`` (at least :data:`MIN_RENDER_WIDTH` pixels across); the pose is the
-    best of three fits by overlap (module docstring).
+    best of three fits by overlap (module docstring), then, with ``correct_offset``, fitted again with the mesh
+    grown or shrunk by how far the field's surface lies from it
+    (:func:`~nerf_labeling.labels.seen_surface_icp.fit_offset_surface`).
 
     Returns the object at its refined pose (``version`` raised by one) and the fit's measures.
     Raises :class:`PoseFitRejected`, naming each measure past its threshold, when the fit is not to be
@@ -249,10 +260,14 @@ def refine_mesh_pose(
     ]
     measured = [(fit_measures(obj.mesh, pose, views, inlier_distance, seed), pose) for pose in candidates]
     (overlap, seen_fraction), pose = max(measured, key=lambda item: item[0][0])
+    offset = 0.0
+    if correct_offset:
+        pose, offset = fit_offset_surface(samples, normals, near, pose, seen, inlier_distance=inlier_distance)
+        overlap, seen_fraction = fit_measures(obj.mesh, pose, views, inlier_distance, seed)
     rmse, inlier_fraction = residuals(obj.mesh, near, pose, inlier_distance)
     constraint = translation_constraint(samples, normals, near, pose, seen, inlier_distance)
     fit = PoseFit(pose, rmse, inlier_fraction, overlap, seen_fraction, alignment.used_global_search,
-                  alignment.points_used, constraint)
+                  alignment.points_used, constraint, offset)
     failures = fit.failures()
     if failures:
         raise PoseFitRejected("The refined pose is not to be trusted: " + "; ".join(failures) + ".", fit)

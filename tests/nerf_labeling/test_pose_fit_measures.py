@@ -33,8 +33,9 @@ def test_a_good_fit_reports_its_residual_overlap_and_seen_fraction():
     assert 0.6 < fit.seen_fraction < 0.9
     assert fit.failures() == []
     assert fit.constraint > MIN_FIT_CONSTRAINT
+    assert abs(fit.surface_offset) < 0.001  # the exact field's surface is the mesh's
     assert set(fit.as_dict()) == {"rmse", "inlier_fraction", "overlap", "seen_fraction", "used_global_search",
-                                  "points_used", "constraint"}
+                                  "points_used", "constraint", "surface_offset"}
 
 
 def test_a_mesh_placed_where_the_field_shows_no_such_object_is_refused():

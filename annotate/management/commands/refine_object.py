@@ -32,8 +32,13 @@ class Command(BaseCommand):
 
 def describe_refinement(result: dict) -> str:
     """The refine job's result in one line: the new version and the fit's measures."""
-    return (
+    line = (
         f"Refined object {result['object']} to version {result['version']}: RMSE {result['rmse'] * 1000:.1f} mm, "
         f"overlap {result['overlap']:.0%}, seen by the cameras {result['seen_fraction']:.0%}, "
-        f"inliers {result['inlier_fraction']:.0%}, {result['points_used']} surface points."
+        f"inliers {result['inlier_fraction']:.0%}, {result['points_used']} surface points"
     )
+    offset = result.get("surface_offset", 0.0)
+    if abs(offset) >= 0.00005:
+        side = "inside" if offset < 0 else "outside"
+        return line + f"; the field's surface lies {abs(offset) * 1000:.1f} mm {side} the mesh (allowed for in the fit)."
+    return line + "."
