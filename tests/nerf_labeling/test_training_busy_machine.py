@@ -1,13 +1,11 @@
 """Training stops on work, not on the clock: a busy machine gives the same field as a quiet one, only later."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
 
+from bench.cpu_hog import CpuHog
 from nerf_labeling.fields.base import render_view
 from nerf_labeling.training import preset, train_field
 from tests.nerf_labeling.test_field_toy_scene import toy_frames
@@ -37,19 +35,6 @@ def scaled_default_preset():
         config.max_seconds *= scale
     config.eval_every = None
     return config
-
-
-class CpuHog:
-    """Two busy-looping Python processes, so training shares the 2-core machine as under real load."""
-
-    def __enter__(self):
-        self.processes = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
-        return self
-
-    def __exit__(self, *exc):
-        for process in self.processes:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.slow
