@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 GPU_STAMP := $(VENV)/.installed-gpu
+MMDET3D_STAMP := $(VENV)/.installed-mmdet3d
 
 # The suite runs against the real services on this machine (started if they are down).
 TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/raylabel \
@@ -39,6 +40,11 @@ $(GPU_STAMP): $(STAMP) requirements-gpu.txt
 	$(PY) -m pip install -q -r requirements-gpu.txt -r requirements-dev.txt
 	touch $(GPU_STAMP)
 
+# The 3D detection scoring model (mmdet3d). mmcv's CPU ops are built once and reused from the wheel cache.
+$(MMDET3D_STAMP): $(STAMP) requirements-mmdet3d.txt scripts/install_mmdet3d.sh
+	PY=$(PY) scripts/install_mmdet3d.sh
+	touch $(MMDET3D_STAMP)
+
 system-deps:
 	scripts/install_system_deps.sh
 
@@ -51,7 +57,7 @@ migrate: install
 demo: install
 	scripts/demo.sh
 
-test: install $(GPU_STAMP) services
+test: install $(GPU_STAMP) $(MMDET3D_STAMP) services
 	rm -rf var/test && mkdir -p var/test
 	@if [ -f frontend/package.json ]; then cd frontend && npm test; fi
 	$(TEST_ENV) $(PY) -m pytest

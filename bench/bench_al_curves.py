@@ -31,14 +31,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from active.acquisition import ACQUISITION_FUNCTIONS, make_acquisition
+from active.acquisition import make_acquisition
+from active.acquisition.registry import functions_for
 from active.budget_curves import Budget, auc_at_budget, miou_at_budget
 from active.models import SegmentationModelConfig
 from active.policy import choose_acquisition
 from active.redundancy import estimate_redundancy
 from active.simulation import SegmentationSet, SimulationConfig, first_round, run_active_learning
 
-METHODS = tuple(ACQUISITION_FUNCTIONS)
+METHODS = tuple(entry.name for entry in functions_for("segmentation"))
 CLASS_NAMES = ("background", "ball", "box", "can")  # the classes random_scene gives its shapes
 
 

@@ -37,7 +37,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from active.acquisition import ACQUISITION_FUNCTIONS, make_acquisition
+from active.acquisition import make_acquisition
+from active.acquisition.registry import functions_for
 from active.budget_curves import Budget, auc_at_budget, miou_at_budget
 from active.models import SegmentationModelConfig
 from active.simulation import SimulationConfig, first_round, run_active_learning
@@ -155,7 +156,8 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=36)
     parser.add_argument("--budget", default="10-10")
     parser.add_argument("--up-to", type=float, default=0.5)
-    parser.add_argument("--acquisition", default="random", choices=sorted(ACQUISITION_FUNCTIONS))
+    parser.add_argument("--acquisition", default="random",
+                        choices=sorted(entry.name for entry in functions_for("segmentation")))
     parser.add_argument("--initial-steps", type=int, default=40)
     parser.add_argument("--cycle-steps", type=int, default=20)
     args = parser.parse_args()

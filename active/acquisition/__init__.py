@@ -6,20 +6,25 @@ package loads without torch. Each function has ``needs`` (which model outputs it
 :class:`AcquisitionInputs`) and ``select(inputs, k) -> SelectionResult``; single-sample scorers also have
 ``score(inputs) -> (N,)``.
 """
-from active.acquisition.inputs import AcquisitionInputs, gather_inputs
+from active.acquisition.inputs import AcquisitionInputs, gather_detection_inputs, gather_inputs
 from active.acquisition.registry import (
     ACQUISITION_FUNCTIONS,
+    SCORING_MODELS,
     AcquisitionFunction,
     acquisition_function,
+    functions_for,
     make_acquisition,
     register_acquisition,
 )
 
 __all__ = [
     "ACQUISITION_FUNCTIONS",
+    "SCORING_MODELS",
     "AcquisitionFunction",
     "AcquisitionInputs",
     "acquisition_function",
+    "functions_for",
+    "gather_detection_inputs",
     "gather_inputs",
     "make_acquisition",
     "register_acquisition",

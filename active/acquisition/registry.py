@@ -24,6 +24,9 @@ class AcquisitionFunction:
     needs_trained_model : its picks mean something only once the scoring model learnt from labelled frames
     scores_every_frame : the class also has ``score(inputs) -> (N,)``, a score for every candidate
     draws_random : the class takes the round's ``rng`` (a numpy Generator)
+    scoring_models : the kinds of scoring model (:data:`SCORING_MODELS`) whose outputs it can rank frames
+        with: ``"segmentation"`` (per-pixel class probabilities and features) or ``"detection3d"`` (a 3D
+        detector's boxes with class probabilities)
     """
 
     name: str
@@ -33,6 +36,7 @@ class AcquisitionFunction:
     needs_trained_model: bool = False
     scores_every_frame: bool = True
     draws_random: bool = False
+    scoring_models: frozenset[str] = frozenset({"segmentation"})
 
     def load(self) -> type:
         """The implementing class (imports its module)."""
@@ -40,14 +44,20 @@ class AcquisitionFunction:
         return getattr(importlib.import_module(module), attribute)
 
 
+#: the kinds of model a round can score frames with: a small segmentation model, or a 3D box detector
+SCORING_MODELS = ("segmentation", "detection3d")
+
 #: name -> the function's entry, in the order people see them
 ACQUISITION_FUNCTIONS: dict[str, AcquisitionFunction] = {}
 
 
 def register_acquisition(function: AcquisitionFunction) -> AcquisitionFunction:
-    """Register ``function`` under its name; a second use of a name raises."""
+    """Register ``function`` under its name; a second use of a name, or an unknown scoring model, raises."""
     if function.name in ACQUISITION_FUNCTIONS:
         raise ValueError(f"acquisition function {function.name!r} is already registered")
+    if not function.scoring_models or not set(function.scoring_models) <= set(SCORING_MODELS):
+        raise ValueError(f"{function.name!r} must rank frames with some of {SCORING_MODELS}, "
+                         f"not {sorted(function.scoring_models)}")
     ACQUISITION_FUNCTIONS[function.name] = function
     return function
 
@@ -58,6 +68,14 @@ def acquisition_function(name: str) -> AcquisitionFunction:
         return ACQUISITION_FUNCTIONS[name]
     except KeyError:
         raise KeyError(f"unknown acquisition function {name!r}; known: {sorted(ACQUISITION_FUNCTIONS)}") from None
+
+
+def functions_for(scoring_model: str) -> list[AcquisitionFunction]:
+    """The registered functions that can rank frames with ``scoring_model`` (one of :data:`SCORING_MODELS`),
+    in the order people see them; a ValueError for an unknown kind."""
+    if scoring_model not in SCORING_MODELS:
+        raise ValueError(f"unknown scoring model {scoring_model!r}; known: {', '.join(SCORING_MODELS)}")
+    return [entry for entry in ACQUISITION_FUNCTIONS.values() if scoring_model in entry.scoring_models]
 
 
 def make_acquisition(name: str, *, rng: Any = None, **options: Any):
@@ -71,7 +89,8 @@ def make_acquisition(name: str, *, rng: Any = None, **options: Any):
 
 register_acquisition(AcquisitionFunction(
     "random", "Random", "frames drawn at random",
-    "active.acquisition.random_acquisition:RandomAcquisition", draws_random=True))
+    "active.acquisition.random_acquisition:RandomAcquisition", draws_random=True,
+    scoring_models=frozenset({"segmentation", "detection3d"})))
 register_acquisition(AcquisitionFunction(
     "entropy", "Entropy", "frames the model is least sure about",
     "active.acquisition.entropy_acquisition:EntropyAcquisition", needs_trained_model=True))
@@ -84,3 +103,8 @@ register_acquisition(AcquisitionFunction(
 register_acquisition(AcquisitionFunction(
     "coreset", "Coreset", "frames that cover the whole scene",
     "active.acquisition.coreset_acquisition:CoresetAcquisition", scores_every_frame=False))
+register_acquisition(AcquisitionFunction(
+    "detection_entropy", "Box entropy",
+    "frames where the 3D detector is least sure what its boxes are, or where it finds no box at all",
+    "active.acquisition.detection_entropy_acquisition:DetectionEntropyAcquisition", needs_trained_model=True,
+    draws_random=True, scoring_models=frozenset({"detection3d"})))

@@ -70,8 +70,8 @@ def test_random_is_seeded_and_needs_a_generator():
         RandomAcquisition()
 
 
-def test_registry_holds_the_five_methods_and_refuses_duplicates():
-    assert sorted(ACQUISITION_FUNCTIONS) == ["bald", "coreset", "entropy", "equal", "random"]
+def test_registry_holds_the_six_methods_and_refuses_duplicates():
+    assert sorted(ACQUISITION_FUNCTIONS) == ["bald", "coreset", "detection_entropy", "entropy", "equal", "random"]
     assert isinstance(make_acquisition("random", seed=0), RandomAcquisition)
     with pytest.raises(ValueError, match="already registered"):
         register_acquisition(AcquisitionFunction("entropy", "Again", "again", "builtins:object"))
@@ -84,9 +84,14 @@ def test_each_entry_says_what_its_class_does(name):
     entry = ACQUISITION_FUNCTIONS[name]
     cls = entry.load()
     assert cls.name == name and entry.label and entry.description
-    assert set(cls.needs) <= {"probs", "flipped_probs", "mc_probs", "features", "labelled_features"}
-    # Entropy, EquAL and BALD read the model's class predictions, meaningless before it learnt from labels.
-    assert entry.needs_trained_model == bool(cls.needs & {"probs", "flipped_probs", "mc_probs"})
+    assert set(cls.needs) <= {"probs", "flipped_probs", "mc_probs", "features", "labelled_features", "detections"}
+    # Entropy, EquAL, BALD and box entropy read the model's class predictions, meaningless before it learnt
+    # from labels.
+    assert entry.needs_trained_model == bool(cls.needs & {"probs", "flipped_probs", "mc_probs", "detections"})
+    # A function that reads a 3D detector's boxes ranks a detector's frames only; the others rank segmentation's.
+    reads_boxes = "detections" in cls.needs
+    assert ("segmentation" in entry.scoring_models) == (not reads_boxes)
+    assert not reads_boxes or "detection3d" in entry.scoring_models
     assert entry.scores_every_frame == callable(getattr(cls, "score", None))
 
 

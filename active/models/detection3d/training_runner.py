@@ -1,0 +1,34 @@
+"""mmengine's Runner as a fit uses it, and the hook that reports each iteration (imports mmengine)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+
+class QuietRunner(Runner):
+    """mmengine's Runner without the start-up reports a fit throws away with its temporary work folder:
+    no environment report (it shells out to compilers and imports torchvision) and no config dump."""
+
+    def _log_env(self, env_cfg: dict) -> None:
+        pass
+
+    def dump_config(self) -> None:
+        pass
+
+
+class StepHook(Hook):
+    """Appends each iteration's total loss to ``losses`` and calls ``on_step(done, total)`` after it."""
+
+    priority = "LOWEST"
+
+    def __init__(self, losses: list[float], total: int, on_step: Callable[[int, int], None] | None) -> None:
+        self.losses = losses
+        self.total = total
+        self.on_step = on_step
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        self.losses.append(float(outputs["loss"]))
+        if self.on_step is not None:
+            self.on_step(runner.iter + 1, self.total)
