@@ -54,7 +54,7 @@ services:
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-demo: install
+demo: install $(MMDET3D_STAMP)
 	scripts/demo.sh
 
 test: install $(GPU_STAMP) $(MMDET3D_STAMP) services

@@ -193,3 +193,41 @@ def read_rendered_view(data: bytes):
             rgb=arrays["rgb"].astype(np.float32) / 255.0, depth=arrays["depth"],
             opacity=arrays["opacity"], depth_std=arrays["depth_std"],
         )
+
+
+# 3D detection samples: a frame's rendered depth as a pseudo-LiDAR scan, with its objects' 3D boxes
+
+#: the most points one frame's scan keeps: its depth map is thinned by a stride until it fits
+MAX_SCAN_POINTS = 20_000
+
+
+def detection_sample(frame: Frame, *, class_index: dict[int, int] | None, max_points: int = MAX_SCAN_POINTS):
+    """``frame`` as an :class:`~active.models.detection3d.samples.DetectionSample`, or None without rendered labels.
+
+    Points: the rendered field depth back-projected into the frame's lidar frame
+    (:mod:`nerf_labeling.labels.pseudo_lidar`: metres, +x forward and level, +y left, +z up), the image's
+    grey value as intensity, every ``stride``-th pixel row and column so at most about ``max_points`` remain.
+    Boxes: given ``class_index`` (a label class id -> its index into ``DetectorConfig.classes``), the 3D
+    boxes of the placed objects of those classes that the frame sees (one visible pixel or more: a box with
+    no point on it teaches a LiDAR detector nothing); None gives no boxes (a frame still to label).
+    """
+    from active.models.detection3d.samples import DetectionSample
+    from annotate.selectors import read_frame_labels
+    from nerf_labeling.labels.pseudo_lidar import boxes_in_lidar, points_from_depth
+
+    labels = read_frame_labels(frame)
+    if labels is None:
+        return None
+    camera = frame_camera(frame)
+    image = frame_image(frame)
+    if image.shape[:2] != labels.depth.shape:
+        image = None  # an image stored at another size than the labels were rendered: no intensity
+    surface_pixels = int(np.count_nonzero(np.isfinite(labels.depth) & (labels.depth > 0)))
+    stride = max(1, int(np.ceil(np.sqrt(surface_pixels / max_points))))
+    points = points_from_depth(labels.depth, image, camera, stride=stride)
+    seen = [obj for obj in labels.objects
+            if class_index is not None and obj.visible_pixels > 0 and obj.class_id in class_index]
+    return DetectionSample(
+        sample_id=str(frame.pk), points=points, boxes=boxes_in_lidar(seen, camera),
+        labels=np.array([class_index[obj.class_id] for obj in seen], dtype=np.int64),
+    )

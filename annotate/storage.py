@@ -80,6 +80,11 @@ def scoring_model_key(*, project_id: int, version: int) -> str:
     return f"scoring-models/{project_id}/model-v{int(version)}.pt"
 
 
+def detector_weights_key(*, project_id: int, version: int) -> str:
+    """A 3D detector's weights: beside the segmentation models, named apart (each kind numbers its versions)."""
+    return f"scoring-models/{project_id}/pointpillars-v{int(version)}.pt"
+
+
 # Saving and deleting
 
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: libusb for Open3D, libGL and GLib for OpenCV (nerfstudio, datumaro),
-# Chromium and its driver for the browser tests.
+# Chromium and its driver for the browser tests, a C++ compiler for mmcv's ops (scripts/install_mmdet3d.sh).
 set -euo pipefail
 missing=()
 ldconfig -p | grep -q 'libusb-1.0.so.0' || missing+=(libusb-1.0-0)
 ldconfig -p | grep -q 'libgomp.so.1' || missing+=(libgomp1)
 ldconfig -p | grep -q 'libGL.so.1' || missing+=(libgl1)
 ldconfig -p | grep -q 'libgthread-2.0.so.0' || missing+=(libglib2.0-0)
+command -v g++ >/dev/null || missing+=(g++)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if ((${#missing[@]})); then

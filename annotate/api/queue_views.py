@@ -12,7 +12,7 @@ from annotate.api.serializers import (
     INTEGER_MAX, FrameSerializer, JobSerializer, PaginationQuerySerializer, count_field, id_field,
 )
 from annotate.errors import NotFoundError, UserFacingError
-from annotate.models import ActiveLearningRound, Batch
+from annotate.models import ActiveLearningRound, Batch, ScoringModelKind
 from annotate.services import active_learning as al_services
 from annotate.services import exports as export_services
 from annotate.services import references as reference_services
@@ -177,6 +177,19 @@ class RoundRequestSerializer(serializers.Serializer):
         allow_null=True, default=None,
         help_text="Also train the scoring model on the unlabelled frames; null: as the policy (auto) or the "
                   "method suggests.")
+    scoring_model = serializers.ChoiceField(
+        choices=ScoringModelKind.choices, default=al_services.SEGMENTATION,
+        error_messages={"invalid_choice": "{input} is not a scoring model; choose one of "
+                                          f"{', '.join(al_services.SCORING_MODELS)}."},
+        help_text="What ranks the frames: the small segmentation model, or a 3D box detector (PointPillars) on "
+                  "each frame's point cloud from the field's depth (needs rendered labels). Each method says "
+                  "which it works with (GET /api/acquisition-functions/).")
+    detector_size = serializers.ChoiceField(
+        choices=list(al_services.DETECTOR_SIZES), default="small",
+        error_messages={"invalid_choice": "{input} is not a detector size; choose one of "
+                                          f"{', '.join(al_services.DETECTOR_SIZES)}."},
+        help_text="The 3D detector's size (detection3d rounds): small trains fast on a CPU worker, base suits a "
+                  "GPU worker and large projects.")
 
 
 class RoundListView(ListView):

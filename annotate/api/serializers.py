@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from annotate.models import (
     Batch, BatchFrame, Capture, FieldModel, Frame, FrameLabel, Job, JobKind, LabelClass, Membership, Project,
+    ScoringModelKind,
 )
 from annotate.models.captures import ReviewStatus
 
@@ -398,6 +399,9 @@ class RoundSerializer(serializers.Serializer):
     metrics = serializers.JSONField()
     created_at = serializers.DateTimeField()
     model_version = serializers.IntegerField(allow_null=True)
+    scoring_model = serializers.ChoiceField(
+        choices=ScoringModelKind.choices,
+        help_text="What ranked the frames: the segmentation model or the 3D detector.")
     picks = RoundPickSerializer(many=True)
 
     def to_representation(self, al_round):
@@ -437,6 +441,9 @@ class RoundMethodSerializer(serializers.Serializer):
     label = serializers.CharField()
     description = serializers.CharField()
     needs_trained_model = serializers.BooleanField(help_text="It ranks by a scoring model trained on accepted frames.")
+    scoring_models = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The scoring models it can rank frames with: values of a round's scoring_model.")
 
 
 class AcquisitionFunctionsSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ from annotate.models.captures import Capture, CaptureStatus, Frame
 from annotate.models.jobs import Job, JobKind, JobStatus
 from annotate.models.scene import FieldModel, FrameLabel, FrameRender, SceneObject, SceneObjectKind
 from annotate.models.review import Batch, BatchFrame, Review, ReviewDecision
-from annotate.models.active import ActiveLearningRound, FrameScore, ScoringModel
+from annotate.models.active import ActiveLearningRound, FrameScore, ScoringModel, ScoringModelKind
 from annotate.models.exports import Export
 
 __all__ = [
@@ -31,4 +31,5 @@ __all__ = [
     "SceneObject",
     "SceneObjectKind",
     "ScoringModel",
+    "ScoringModelKind",
 ]

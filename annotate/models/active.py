@@ -6,10 +6,19 @@ from annotate.models.jobs import Job
 from annotate.models.projects import Project
 
 
+class ScoringModelKind(models.TextChoices):
+    """What a round ranks frames with: the small segmentation model, or a 3D box detector (PointPillars)."""
+
+    SEGMENTATION = "segmentation", "Segmentation"
+    DETECTION3D = "detection3d", "3D detection"
+
+
 class ScoringModel(models.Model):
-    """A segmentation model trained on accepted labels; ``version`` rises with every fit."""
+    """A model trained on accepted labels (a segmentation model or a 3D detector, its ``kind``);
+    ``version`` rises with every fit, separately for each kind."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="scoring_models")
+    kind = models.CharField(max_length=20, choices=ScoringModelKind.choices, default=ScoringModelKind.SEGMENTATION)
     version = models.PositiveIntegerField()
     weights = models.FileField(max_length=500)
     metrics = models.JSONField(default=dict, blank=True)
@@ -17,9 +26,9 @@ class ScoringModel(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["project", "version"], name="unique_model_version")
+            models.UniqueConstraint(fields=["project", "kind", "version"], name="unique_model_kind_version")
         ]
-        ordering = ["project_id", "-version"]
+        ordering = ["project_id", "kind", "-version"]
 
 
 class ActiveLearningRound(models.Model):
@@ -30,6 +39,9 @@ class ActiveLearningRound(models.Model):
     reason = models.TextField(blank=True)
     redundancy = models.FloatField(null=True, blank=True)
     batch_size = models.PositiveIntegerField()
+    scoring_model_kind = models.CharField(
+        max_length=20, choices=ScoringModelKind.choices, default=ScoringModelKind.SEGMENTATION,
+        help_text="What ranked the frames, kept when the model row is gone or the round trained none.")
     scoring_model = models.ForeignKey(
         ScoringModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="rounds"
     )

@@ -17,16 +17,23 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
-from active.acquisition.registry import ACQUISITION_FUNCTIONS, acquisition_function
+from active.acquisition.registry import ACQUISITION_FUNCTIONS, SCORING_MODELS, acquisition_function
 from annotate.adapters import frame_image
 from annotate.errors import UserFacingError
-from annotate.models import ActiveLearningRound, Frame, FrameScore, Job, JobKind, Project, ScoringModel
+from annotate.models import (
+    ActiveLearningRound, Frame, FrameScore, Job, JobKind, Project, ScoringModel, ScoringModelKind,
+)
 from annotate.selectors import labelled_frames, pool_frames, read_frame_labels
 from annotate.services.jobs import JobReporter, start_job
 from annotate.storage import StagedFiles, scoring_model_key
 
 #: The method that lets the policy (active.policy) choose from the pool's redundancy and the budget.
 AUTO = "auto"
+SEGMENTATION, DETECTION3D = ScoringModelKind.SEGMENTATION.value, ScoringModelKind.DETECTION3D.value
+#: PointPillars sizes a detection round may train (active.models.detection3d.DetectorConfig.size), and the
+#: queue each trains on: the small one fits a CPU worker (small projects), mmdet3d's stock widths want the GPU.
+DETECTOR_QUEUES = {"small": "cpu", "base": "gpu"}
+DETECTOR_SIZES = tuple(DETECTOR_QUEUES)
 #: Frames are scored at this size (width, height): small enough for a CPU, large enough for objects.
 MODEL_IMAGE_SIZE = (64, 48)
 TRAIN_STEPS = 150
@@ -35,39 +42,67 @@ MC_PASSES = 8
 
 def start_round(
     *, project: Project, user, method: str = "auto", batch_size: int = 10, from_scratch: bool = False, seed: int = 0,
-    train_steps: int = TRAIN_STEPS, semi_supervised: bool | None = None,
+    train_steps: int = TRAIN_STEPS, semi_supervised: bool | None = None, scoring_model: str = SEGMENTATION,
+    detector_size: str = "small",
 ) -> Job:
     """semi_supervised : also train on the unlabelled pool frames; None lets the policy decide (for ``auto``)
-    or the chosen method's default (on for Coreset and random, off for single-sample uncertainty)."""
-    methods = [entry["name"] for entry in round_methods()]
-    if method not in methods:
-        raise UserFacingError(f"Unknown method {method!r}; choose one of {', '.join(methods)}.")
+    or the chosen method's default (on for Coreset and random, off for single-sample uncertainty).
+    Segmentation only.
+    scoring_model : what ranks the frames: ``"segmentation"`` (the small segmentation model) or
+    ``"detection3d"`` (a PointPillars 3D detector on each frame's pseudo-LiDAR scan; see
+    annotate/services/detection_rounds.py)
+    detector_size : ``"small"`` or ``"base"`` PointPillars (detection3d only); the round goes to the
+    worker queue :data:`DETECTOR_QUEUES` names for it"""
+    if scoring_model not in SCORING_MODELS:
+        raise UserFacingError(f"Unknown scoring model {scoring_model!r}; choose one of {', '.join(SCORING_MODELS)}.")
+    if detector_size not in DETECTOR_SIZES:
+        raise UserFacingError(f"Unknown detector size {detector_size!r}; choose one of {', '.join(DETECTOR_SIZES)}.")
+    usable = [entry["name"] for entry in round_methods() if scoring_model in entry["scoring_models"]]
+    if method not in method_names():
+        raise UserFacingError(f"Unknown method {method!r}; choose one of {', '.join(usable)}.")
+    if method not in usable:
+        supported = " or ".join(kind for kind in SCORING_MODELS if kind in acquisition_function(method).scoring_models)
+        raise UserFacingError(f"{method} ranks frames with the {supported} model only; with the {scoring_model} "
+                              f"model choose one of {', '.join(usable)}.")
+    if scoring_model == DETECTION3D and semi_supervised:
+        raise UserFacingError("Learning from unlabelled frames is for the segmentation model only; leave "
+                              "semi_supervised empty for a detection3d round.")
     if batch_size < 1 or train_steps < 1:
         raise UserFacingError("batch_size and train_steps must be at least 1.")
     pool = pool_frames(project)
     if not pool.exists():
         raise UserFacingError("No unreviewed frames to rank: ingest a capture, or all frames are reviewed.")
     if method != AUTO and acquisition_function(method).needs_trained_model and not labelled_frames(project).exists():
-        untrained = [name for name, entry in ACQUISITION_FUNCTIONS.items() if not entry.needs_trained_model]
+        untrained = [name for name in usable if name == AUTO or not acquisition_function(name).needs_trained_model]
         raise UserFacingError(
             f"{method} needs a scoring model trained on accepted frames with labels; accept some frames "
-            f"first, or use {', '.join(untrained)} or {AUTO} for the first round."
+            f"first, or use {' or '.join([', '.join(untrained[:-1]), untrained[-1]])} for the first round."
         )
     with transaction.atomic():
         return start_job(
             kind=JobKind.AL_ROUND, target=f"project:{project.pk}", project=project, user=user,
             params={"method": method, "batch_size": batch_size, "from_scratch": from_scratch, "seed": seed,
-                    "train_steps": train_steps, "semi_supervised": semi_supervised},
-            work=JobKind.AL_ROUND,
+                    "train_steps": train_steps, "semi_supervised": semi_supervised,
+                    "scoring_model": scoring_model, "detector_size": detector_size},
+            work=JobKind.AL_ROUND, queue=DETECTOR_QUEUES[detector_size] if scoring_model == DETECTION3D else None,
         )
 
 
+def method_names() -> list[str]:
+    """Every method a round accepts: auto, then each registered acquisition function."""
+    return [AUTO, *ACQUISITION_FUNCTIONS]
+
+
 def round_methods() -> list[dict]:
-    """What a round may use, for people to choose from: auto, then every registered acquisition function."""
-    policy = {"name": AUTO, "label": AUTO, "needs_trained_model": False,
-              "description": "chosen for how alike the frames are and how many get labelled"}
+    """What a round may use, for people to choose from: auto, then every registered acquisition function,
+    each with the scoring models it can rank frames with."""
+    policy = {"name": AUTO, "label": AUTO, "needs_trained_model": False, "scoring_models": list(SCORING_MODELS),
+              "description": "chosen for how alike the frames are and how many get labelled; with the 3D detector, "
+                            "box entropy once frames are accepted, else random"}
     return [policy, *({"name": entry.name, "label": entry.label, "description": entry.description,
-                       "needs_trained_model": entry.needs_trained_model} for entry in ACQUISITION_FUNCTIONS.values())]
+                       "needs_trained_model": entry.needs_trained_model,
+                       "scoring_models": [kind for kind in SCORING_MODELS if kind in entry.scoring_models]}
+                      for entry in ACQUISITION_FUNCTIONS.values())]
 
 
 def _small_image(frame: Frame) -> np.ndarray:
@@ -85,6 +120,10 @@ def run_round(*, job: Job, reporter: JobReporter) -> dict:
     from active.policy import choose_acquisition, semi_supervised_helps
     from active.redundancy import estimate_redundancy
 
+    if job.params.get("scoring_model", SEGMENTATION) == DETECTION3D:
+        from annotate.services.detection_rounds import run_detection_round
+
+        return run_detection_round(job=job, reporter=reporter)
     project, params = job.project, job.params
     rng = np.random.default_rng(params["seed"])
     pool, labelled = list(pool_frames(project)), list(labelled_frames(project))
@@ -152,7 +191,7 @@ def _start_model(project: Project, *, from_scratch: bool):
     from active.models.segmentation_model import SegmentationModel, SegmentationModelConfig
 
     n_classes = 1 + max([c.class_id for c in project.label_classes.all()] or [1])
-    previous = project.scoring_models.order_by("-version").first()
+    previous = project.scoring_models.filter(kind=SEGMENTATION).order_by("-version").first()
     if previous is not None and not from_scratch:
         with previous.weights.open("rb") as handle:
             model = SegmentationModel.from_bytes(handle.read())
@@ -166,11 +205,17 @@ def _start_model(project: Project, *, from_scratch: bool):
 
 def _load_small_images(frames: list[Frame], reporter: JobReporter, *, start: float, end: float, what: str):
     """(N, H, W, 3) uint8 frames at model size, reporting (and so heartbeating) while a big pool loads."""
-    images = []
+    return np.stack(load_with_progress(frames, _small_image, reporter, start=start, end=end, what=what))
+
+
+def load_with_progress(frames: list[Frame], load, reporter: JobReporter, *, start: float, end: float,
+                       what: str) -> list:
+    """``[load(frame) for frame in frames]``, reporting (and so heartbeating) after each while a big pool loads."""
+    loaded = []
     for done, frame in enumerate(frames, start=1):
-        images.append(_small_image(frame))
+        loaded.append(load(frame))
         reporter.progress(start + (end - start) * done / len(frames), f"Loaded {what} {done} of {len(frames)}")
-    return np.stack(images)
+    return loaded
 
 
 def _updated_model(
@@ -197,18 +242,35 @@ def _updated_model(
     quality = {"labelled_frames": len(labelled), "semi_supervised": unlabelled_images is not None,
                "unlabelled_frames": 0 if unlabelled_images is None else len(unlabelled_images),
                "train_miou": round(float(mean_iou(confusion_matrix(masks, predicted, n_classes))), 4)}
+    row = store_scoring_model(project, reporter, kind=SEGMENTATION, version=model.model_version,
+                              weights=model.to_bytes(), metrics=quality,
+                              key=scoring_model_key(project_id=project.pk, version=model.model_version))
+    return model, row, quality
+
+
+def store_scoring_model(project: Project, reporter: JobReporter, *, kind: str, version: int, weights: bytes,
+                        metrics: dict, key: str) -> ScoringModel:
+    """Store a trained model's ``weights`` under the storage ``key`` and its :class:`ScoringModel` row."""
     reporter.ensure_owned()  # a round failed meanwhile must not add a model version
     with StagedFiles() as staged:
-        weights_key = staged.save(scoring_model_key(project_id=project.pk, version=model.model_version),
-                                  ContentFile(model.to_bytes()))
-        row = ScoringModel.objects.create(
-            project=project, version=model.model_version, metrics=quality, weights=weights_key
+        weights_key = staged.save(key, ContentFile(weights))
+        return ScoringModel.objects.create(
+            project=project, kind=kind, version=version, metrics=metrics, weights=weights_key
         )
-    return model, row, quality
 
 
 def _save_round(job, reporter, project, params, method, reason, redundancy, model_row, quality, pool, selection,
                 all_scores):
+    metrics = {**quality, "redundancy_threshold": redundancy.threshold, "sequence_share": redundancy.sequence_share}
+    return save_round(job, reporter, project, params, method=method, reason=reason, redundancy=redundancy.score,
+                      model_row=model_row, metrics=metrics, pool=pool, selection=selection, all_scores=all_scores)
+
+
+def save_round(job: Job, reporter: JobReporter, project: Project, params: dict, *, method: str, reason: str,
+               redundancy: float | None, model_row: ScoringModel | None, metrics: dict, pool: list[Frame],
+               selection, all_scores: np.ndarray | None) -> ActiveLearningRound:
+    """The round's row with a score for every pool frame (``all_scores``, or the picks' only) and each
+    pick's rank and reason; it replaces the round of an earlier run of the same job."""
     picked = {int(index): (rank, float(score), text) for rank, (index, score, text) in
               enumerate(zip(selection.indices, selection.scores, selection.reasons), start=1)}
     with transaction.atomic():
@@ -216,9 +278,8 @@ def _save_round(job, reporter, project, params, method, reason, redundancy, mode
         ActiveLearningRound.objects.filter(job=job).delete()  # a rerun of the job replaces its round
         al_round = ActiveLearningRound.objects.create(
             project=project, job=job, requested_method=params["method"], method=method, reason=reason,
-            redundancy=redundancy.score, batch_size=params["batch_size"], scoring_model=model_row,
-            metrics={**quality, "redundancy_threshold": redundancy.threshold,
-                     "sequence_share": redundancy.sequence_share},
+            redundancy=redundancy, batch_size=params["batch_size"], scoring_model=model_row, metrics=metrics,
+            scoring_model_kind=params.get("scoring_model", SEGMENTATION),
         )
         rows = []
         for position, frame in enumerate(pool):
@@ -239,6 +300,7 @@ def round_payload(al_round: ActiveLearningRound, *, limit: int | None = None) ->
         "id": al_round.pk, "job": al_round.job_id, "requested_method": al_round.requested_method,
         "method": al_round.method, "reason": al_round.reason, "redundancy": al_round.redundancy,
         "batch_size": al_round.batch_size, "metrics": al_round.metrics, "created_at": al_round.created_at,
+        "scoring_model": al_round.scoring_model_kind,
         "model_version": al_round.scoring_model.version if al_round.scoring_model_id else None,
         "picks": [
             {"frame": s.frame_id, "capture": s.frame.capture_id, "capture_name": s.frame.capture.name,

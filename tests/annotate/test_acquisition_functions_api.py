@@ -17,16 +17,21 @@ def last_first():
 def test_the_api_lists_auto_then_every_registered_function(annotator_api):
     body = annotator_api.get("/api/acquisition-functions/").json()
     assert body["default"] == "auto"
-    assert [m["name"] for m in body["methods"]] == ["auto", "random", "entropy", "equal", "bald", "coreset"]
+    assert [m["name"] for m in body["methods"]] == [
+        "auto", "random", "entropy", "equal", "bald", "coreset", "detection_entropy"]
     equal = body["methods"][3]
     assert equal["label"] == "EquAL" and "mirrored image" in equal["description"] and equal["needs_trained_model"]
+    assert {m["name"]: m["scoring_models"] for m in body["methods"]} == {
+        "auto": ["segmentation", "detection3d"], "random": ["segmentation", "detection3d"],
+        "entropy": ["segmentation"], "equal": ["segmentation"], "bald": ["segmentation"],
+        "coreset": ["segmentation"], "detection_entropy": ["detection3d"]}
 
 
 def test_a_function_registered_only_in_the_library_is_listed_and_runs_a_round(last_first, project, manager,
                                                                              manager_api, tmp_path):
     methods = manager_api.get("/api/acquisition-functions/").json()["methods"]
     assert methods[-1] == {"name": "last-first", "label": "Last first", "needs_trained_model": False,
-                           "description": "the frames furthest down the list"}
+                           "description": "the frames furthest down the list", "scoring_models": ["segmentation"]}
     capture, _ = exact_scene_capture(project, manager, tmp_path, n_frames=6)
     started = manager_api.post(f"/api/projects/{project.pk}/al-rounds/",
                                {"method": "last-first", "batch_size": 2, "train_steps": 1}, format="json")

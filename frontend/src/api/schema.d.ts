@@ -383,6 +383,12 @@ export interface components {
      * @enum {string}
      */
     DecisionEnum: "accepted" | "rejected" | "fixed";
+    /**
+     * @description * `small` - small
+     * * `base` - base
+     * @enum {string}
+     */
+    DetectorSizeEnum: "small" | "base";
     /** @description The one error body of every 4xx and 5xx answer (built in ``annotate/api/errors.py``). */
     Error: {
       /** @description What is wrong, in a sentence for a person. */
@@ -886,6 +892,13 @@ export interface components {
       /** Format: date-time */
       created_at: string;
       model_version: number | null;
+      /**
+       * @description What ranked the frames: the segmentation model or the 3D detector.
+       *
+       * * `segmentation` - Segmentation
+       * * `detection3d` - 3D detection
+       */
+      scoring_model: components["schemas"]["ScoringModelEnum"];
       picks: components["schemas"]["RoundPick"][];
     };
     RoundMethod: {
@@ -894,6 +907,8 @@ export interface components {
       description: string;
       /** @description It ranks by a scoring model trained on accepted frames. */
       needs_trained_model: boolean;
+      /** @description The scoring models it can rank frames with: values of a round's scoring_model. */
+      scoring_models: string[];
     };
     RoundPick: {
       frame: number;
@@ -925,6 +940,22 @@ export interface components {
       train_steps?: number;
       /** @description Also train the scoring model on the unlabelled frames; null: as the policy (auto) or the method suggests. */
       semi_supervised?: boolean | null;
+      /**
+       * @description What ranks the frames: the small segmentation model, or a 3D box detector (PointPillars) on each frame's point cloud from the field's depth (needs rendered labels). Each method says which it works with (GET /api/acquisition-functions/).
+       *
+       * * `segmentation` - Segmentation
+       * * `detection3d` - 3D detection
+       * @default segmentation
+       */
+      scoring_model?: components["schemas"]["ScoringModelEnum"];
+      /**
+       * @description The 3D detector's size (detection3d rounds): small trains fast on a CPU worker, base suits a GPU worker and large projects.
+       *
+       * * `small` - small
+       * * `base` - base
+       * @default small
+       */
+      detector_size?: components["schemas"]["DetectorSizeEnum"];
     };
     /**
      * @description A scene object in the capture's world frame (metres, +Z up), as ``services.scene_objects.object_payload``
@@ -958,6 +989,12 @@ export interface components {
      * @enum {string}
      */
     SceneObjectKindEnum: "box" | "mesh";
+    /**
+     * @description * `segmentation` - Segmentation
+     * * `detection3d` - 3D detection
+     * @enum {string}
+     */
+    ScoringModelEnum: "segmentation" | "detection3d";
     Task: {
       id: number;
       name: string;

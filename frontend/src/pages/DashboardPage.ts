@@ -1,4 +1,4 @@
-/** Active-learning dashboard: rounds (method or auto with its reason), picks, batches and progress; managers start rounds and make and assign batches, annotators only look. */
+/** Active-learning dashboard: rounds (method or auto with its reason, and the scoring model that ranked), picks, batches and progress; managers start rounds and make and assign batches, annotators only look. */
 import { useState } from "preact/hooks";
 import { api, items, type Page } from "../api/client";
 import { isManager } from "../api/roles";
@@ -12,10 +12,30 @@ import { LineChart } from "../ui/LineChart";
 import { useSubmit } from "../ui/submit";
 import { useResource } from "../ui/useResource";
 
-/** What a round may use: auto, then every acquisition function registered in the library (from the API). */
+/** What a round may use: auto, then every acquisition function registered in the library (from the API),
+ * each with the scoring models it can rank frames with. */
 interface RoundMethods {
   default: string;
-  methods: { name: string; label: string; description: string; needs_trained_model: boolean }[];
+  methods: { name: string; label: string; description: string; needs_trained_model: boolean; scoring_models: string[] }[];
+}
+
+export type ScoringModel = AlRound["scoring_model"];
+/** The scoring models a round can rank frames with, as people read them. */
+export const SCORING_MODELS: { value: ScoringModel; label: string }[] = [
+  { value: "segmentation", label: "Segmentation" },
+  { value: "detection3d", label: "3D detection" },
+];
+
+/** The methods that can rank frames with ``scoringModel`` (the API refuses any other pair). */
+export function methodsFor(methods: RoundMethods["methods"], scoringModel: ScoringModel): RoundMethods["methods"] {
+  return methods.filter((m) => m.scoring_models.includes(scoringModel));
+}
+
+/** What ranked a round's frames, in plain words ("3D detector (small) version 2"). */
+export function scoringModelName(round: AlRound): string {
+  const size = (round.metrics as Record<string, unknown> | null)?.detector_size;
+  const name = round.scoring_model === "detection3d" ? `3D detector${typeof size === "string" ? ` (${size})` : ""}` : "segmentation model";
+  return round.model_version != null ? `${name} version ${round.model_version}` : `${name}, untrained`;
 }
 
 const QUALITY = /miou|map|acc|auc|f1|quality/i;
@@ -44,20 +64,23 @@ export function qualityPoints(rounds: AlRound[], key: string): { points: [number
 const FIGURE_NAMES: Record<string, string> = {
   train_miou: "model accuracy on the labelled frames (mean IoU)",
   labelled_frames: "labelled frames",
+  labelled_boxes: "labelled boxes",
+  final_loss: "final training loss",
+  train_seconds: "training seconds",
 };
 
 export function figureName(key: string): string {
   return FIGURE_NAMES[key] ?? key.replace(/_/g, " ");
 }
 
-/** A round's figures in plain words: how alike its frames are, the model version, and the model-quality
- * figures (bookkeeping such as thresholds stays out). */
+/** A round's figures in plain words: how alike its frames are, the scoring model that ranked them and its
+ * version, what it learnt from and the model-quality figures (bookkeeping such as thresholds stays out). */
 export function roundFacts(round: AlRound): string[] {
   const facts: string[] = [];
   if (typeof round.redundancy === "number") facts.push(`${Math.round(round.redundancy * 100)}% of frames look alike`);
-  if (round.model_version != null) facts.push(`scoring model version ${round.model_version}`);
+  facts.push(`ranked by the ${scoringModelName(round)}`);
   const metrics = round.metrics ?? {};
-  for (const key of ["labelled_frames", ...metricKeys([round])]) {
+  for (const key of ["labelled_frames", "labelled_boxes", ...metricKeys([round]), "final_loss", "train_seconds"]) {
     const value = metrics[key];
     if (typeof value !== "number") continue;
     facts.push(`${figureName(key)} ${Number.isInteger(value) ? value : value.toFixed(3)}`);
@@ -71,6 +94,8 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
   const batches = useResource(() => api.get<Page<Batch>>(urls.projectBatches(projectId, { limit: 1000 })).then(items), [projectId]);
   const members = useResource(() => api.get<Page<Member>>(urls.projectMembers(projectId, { limit: 1000 })).then(items), [projectId]);
   const methods = useResource(() => api.get<RoundMethods>(urls.acquisitionFunctions()), []);
+  const [scoringModel, setScoringModel] = useState<ScoringModel>("segmentation");
+  const [detectorSize, setDetectorSize] = useState<"small" | "base">("small");
   const [method, setMethod] = useState("auto");
   const [batchSize, setBatchSize] = useState(10);
   const [semiSupervised, setSemiSupervised] = useState<"" | "yes" | "no">("");
@@ -80,8 +105,17 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
   const [metric, setMetric] = useState("");
   const [start, starting] = useSubmit(() => {
     setError(null);
-    return api.post<Job>(urls.projectRounds(projectId), { method, batch_size: batchSize, semi_supervised: semiSupervised ? semiSupervised === "yes" : null }).then((j) => setJobId(j.id), setError);
+    const detection = scoringModel === "detection3d";
+    return api.post<Job>(urls.projectRounds(projectId), {
+      method, batch_size: batchSize, scoring_model: scoringModel, detector_size: detectorSize,
+      semi_supervised: semiSupervised && !detection ? semiSupervised === "yes" : null,
+    }).then((j) => setJobId(j.id), setError);
   });
+  const usable = methodsFor(methods.data?.methods ?? [], scoringModel);
+  const pickScoringModel = (value: ScoringModel) => {
+    setScoringModel(value);
+    if (!methodsFor(methods.data?.methods ?? [], value).some((m) => m.name === method)) setMethod("auto");
+  };
   const list = [...(rounds.data ?? [])].sort((a, b) => a.id - b.id);
   const round = list.find((r) => r.id === roundId) ?? list[list.length - 1];
   const keys = metricKeys(list);
@@ -96,11 +130,15 @@ export function DashboardPage({ projectId, me }: { projectId: number; me?: Me })
         ${manager ? html`<div class="panel start-round">
           <h2>Start a round</h2>
           <div class="inline-form">
+            <label>Scoring model <select value=${scoringModel} onChange=${(e: any) => pickScoringModel(e.target.value)} aria-label="Scoring model">
+              ${SCORING_MODELS.map((k) => html`<option value=${k.value}>${k.label}</option>`)}</select></label>
             <label>Method <select value=${method} onChange=${(e: any) => setMethod(e.target.value)} aria-label="Method">
-              ${(methods.data?.methods ?? []).map((m) => html`<option value=${m.name}>${m.label}: ${m.description}</option>`)}</select></label>
+              ${usable.map((m) => html`<option value=${m.name}>${m.label}: ${m.description}</option>`)}</select></label>
             <label>Batch size <input type="number" min="1" value=${batchSize} onInput=${(e: any) => setBatchSize(Number(e.target.value))} /></label>
-            <label>Learn from unlabelled frames <select value=${semiSupervised} onChange=${(e: any) => setSemiSupervised(e.target.value)} aria-label="Learn from unlabelled frames">
-              <option value="">as the method suggests</option><option value="yes">yes</option><option value="no">no</option></select></label>
+            ${scoringModel === "detection3d" ? html`<label>Detector size <select value=${detectorSize} onChange=${(e: any) => setDetectorSize(e.target.value)} aria-label="Detector size">
+              <option value="small">small (a CPU worker)</option><option value="base">base (a GPU worker)</option></select></label>`
+            : html`<label>Learn from unlabelled frames <select value=${semiSupervised} onChange=${(e: any) => setSemiSupervised(e.target.value)} aria-label="Learn from unlabelled frames">
+              <option value="">as the method suggests</option><option value="yes">yes</option><option value="no">no</option></select></label>`}
             <button onClick=${() => start()} disabled=${starting}>Start round</button>
           </div>
           <${ErrorMessage} error=${methods.error} what="Round methods" />
