@@ -264,7 +264,7 @@ def refine_mesh_pose(
     if correct_offset:
         pose, offset = fit_offset_surface(samples, normals, near, pose, seen, inlier_distance=inlier_distance)
         overlap, seen_fraction = fit_measures(obj.mesh, pose, views, inlier_distance, seed)
-    rmse, inlier_fraction = residuals(obj.mesh, near, pose, inlier_distance)
+    rmse, inlier_fraction = residuals(obj.mesh, near, pose, inlier_distance, offset)
     constraint = translation_constraint(samples, normals, near, pose, seen, inlier_distance)
     fit = PoseFit(pose, rmse, inlier_fraction, overlap, seen_fraction, alignment.used_global_search,
                   alignment.points_used, constraint, offset)

@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 from scipy.spatial import cKDTree
+from scipy.spatial.transform import Rotation
 
 from nerf_labeling.cameras import invert_rigid
 from nerf_labeling.meshes.raycast import MeshRaycaster
@@ -96,60 +97,61 @@ def translation_constraint(
     return float(np.linalg.eigvalsh(matched.T @ matched / len(matched))[0])
 
 
-def surface_offset(
-    samples: np.ndarray, normals: np.ndarray, points: np.ndarray, pose: np.ndarray, seen: SeenFilter, inlier_distance: float
-) -> float:
-    """Metres the field's surface lies outside (+) or inside (-) the seen mesh surface at ``pose``: the median,
-    over the field ``points`` within ``inlier_distance`` of a seen mesh sample, of the distance along that
-    sample's outward normal (0 with no match).
-
-    A trained field's surfaces lie a few millimetres inside the true ones, more where fewer cameras looked
-    (bench/bench_icp_fit.py); a rigid fit of the full-size mesh to such an eroded surface shifts toward the
-    cameras' blind side by about that much. Fitting the mesh shrunk by this offset removes the shared part.
-    """
-    rotation, shift = pose[:3, :3], pose[:3, 3]
-    kept = np.asarray(seen(samples @ rotation.T + shift, normals @ rotation.T))
-    if not kept.any():
-        return 0.0
-    local = (points - shift) @ rotation
-    gaps, nearest = cKDTree(samples[kept]).query(local, distance_upper_bound=inlier_distance)
-    matched = np.isfinite(gaps)
-    if not matched.any():
-        return 0.0
-    along = np.einsum("ij,ij->i", local[matched] - samples[kept][nearest[matched]], normals[kept][nearest[matched]])
-    return float(np.median(along))
-
-
 def fit_offset_surface(
     samples: np.ndarray, normals: np.ndarray, points: np.ndarray, start: np.ndarray, seen: SeenFilter,
-    *, inlier_distance: float, tolerance: float = 1e-4, max_rounds: int = 12,
+    *, inlier_distance: float, iterations: int = 30,
 ) -> tuple[np.ndarray, float]:
-    """``(pose, offset)``: the seen-surface fit of the mesh grown by the field's :func:`surface_offset` (a
-    negative offset shrinks it), from ``start`` (a converged fit of the full-size mesh).
+    """``(pose, offset)``: the pose and the surface offset that together best fit the seen mesh surface onto
+    the field ``points``, from ``start`` (a converged fit of the full-size mesh).
 
-    Pose and offset are fitted in turn until the offset changes by less than ``tolerance`` metres (each turn
-    roughly halves what is left: the full-size fit has already absorbed part of the offset by moving). The
-    offset is held within ``inlier_distance``: a field further off than that is not a good fit anyway. The
-    correction is a millimetre adjustment of a fit that has converged: where it would move the mesh further
-    than ``inlier_distance`` (a fit with nothing to hold it, such as a mesh on bare ground), ``start`` is
+    Gauss-Newton on the point-to-plane residuals ``n · (q - s) - offset`` of the field points ``q`` (in the
+    mesh's frame) matched to their nearest seen sample ``s`` within ``inlier_distance``, Tukey-weighted, with
+    seven unknowns: a small turn and shift of the points, and the offset (the mesh grown along its normals).
+    A trained field's surfaces lie a few millimetres inside the true ones, more where fewer cameras looked
+    (bench/bench_icp_fit.py), and a rigid fit of the full-size mesh to such an eroded surface ends off toward
+    the cameras' blind side by about that much.
+    Fitting them together matters: a full-size fit has already moved the mesh to absorb most of an offset
+    (toward the side no camera saw), and only the spread of the seen normals tells the two apart.
+
+    The correction is a millimetre adjustment of a converged fit. Where it would move the mesh further than
+    twice ``inlier_distance``, or the offset would exceed ``inlier_distance`` (a fit with nothing to hold it,
+    such as a mesh on bare ground, or seen normals too alike to tell an offset from a shift), ``start`` is
     returned with no offset.
     """
     start = np.asarray(start, dtype=np.float64)
-    pose, offset = start, 0.0
-    for _ in range(max_rounds):
-        change = surface_offset(samples + offset * normals, normals, points, pose, seen, inlier_distance)
-        offset = float(np.clip(offset + change, -inlier_distance, inlier_distance))
-        pose = fit_seen_surface(samples + offset * normals, normals, points, pose, seen,
-                                search_radius=2 * inlier_distance, inlier_distance=inlier_distance)
-        if abs(change) < tolerance:
+    pose, offset = start.copy(), 0.0
+    for _ in range(iterations):
+        rotation, shift = pose[:3, :3], pose[:3, 3]
+        kept = np.asarray(seen(samples @ rotation.T + shift, normals @ rotation.T))
+        if kept.sum() < MIN_SEEN_SAMPLES:
+            return start, 0.0
+        local = (points - shift) @ rotation
+        gaps, nearest = cKDTree(samples[kept]).query(local, distance_upper_bound=inlier_distance)
+        matched = np.isfinite(gaps)
+        if matched.sum() < MIN_SEEN_SAMPLES:
+            return start, 0.0
+        q, s, n = local[matched], samples[kept][nearest[matched]], normals[kept][nearest[matched]]
+        residual = np.einsum("ij,ij->i", q - s, n) - offset
+        weight = np.clip(1.0 - (residual / inlier_distance) ** 2, 0.0, None) ** 2  # Tukey's biweight
+        jacobian = np.hstack([np.cross(q, n), n, -np.ones((len(q), 1))])
+        weighted = jacobian * weight[:, None]
+        step = np.linalg.lstsq(weighted.T @ jacobian, -weighted.T @ residual, rcond=None)[0]
+        motion = np.eye(4)  # moves the field points in the mesh's frame; the mesh moves the other way
+        motion[:3, :3], motion[:3, 3] = Rotation.from_rotvec(step[:3]).as_matrix(), step[3:6]
+        pose = pose @ invert_rigid(motion)
+        offset += float(step[6])
+        if np.linalg.norm(step[3:6]) < 1e-6 and np.linalg.norm(step[:3]) < 1e-6:
             break
-    if np.linalg.norm(pose[:3, 3] - start[:3, 3]) > inlier_distance:
+    if abs(offset) > inlier_distance or np.linalg.norm(pose[:3, 3] - start[:3, 3]) > 2 * inlier_distance:
         return start, 0.0
     return pose, offset
 
 
-def residuals(mesh: TriangleMesh, points: np.ndarray, pose: np.ndarray, inlier_distance: float) -> tuple[float, float]:
-    """``(rmse, inlier_fraction)`` of world ``points`` against ``mesh`` at ``pose``.
+def residuals(
+    mesh: TriangleMesh, points: np.ndarray, pose: np.ndarray, inlier_distance: float, offset: float = 0.0
+) -> tuple[float, float]:
+    """``(rmse, inlier_fraction)`` of world ``points`` against ``mesh`` at ``pose``, grown along its normals by
+    ``offset`` metres (negative: shrunk; see :func:`fit_offset_surface`).
 
     Only the points inside the mesh's box grown by ``2 * inlier_distance`` count (the ground and the
     neighbours around the object do not); inliers lie within ``inlier_distance`` of the surface and the
@@ -160,7 +162,9 @@ def residuals(mesh: TriangleMesh, points: np.ndarray, pose: np.ndarray, inlier_d
     near = local[np.all((local >= low) & (local <= high), axis=1)]
     if len(near) == 0:
         return float("inf"), 0.0
-    distance = MeshRaycaster(mesh).surface_distances(near)
+    raycaster = MeshRaycaster(mesh)
+    distance = (np.abs(raycaster.signed_surface_distances(near) - offset) if offset
+                else raycaster.surface_distances(near))
     inliers = distance <= inlier_distance
     rmse = float(np.sqrt(np.mean(distance[inliers] ** 2))) if inliers.any() else float("inf")
     return rmse, float(inliers.mean())

@@ -68,3 +68,11 @@ class MeshRaycaster:
         if len(points) == 0:
             return np.zeros(0)
         return self._scene.compute_distance(self._tensor(points)).numpy().astype(np.float64)
+
+    def signed_surface_distances(self, points: FloatArray) -> np.ndarray:
+        """``(N, 3)`` points in the mesh's frame -> ``(N,)`` float64 distance to the surface, metres, negative
+        inside the mesh (the sign is meaningful for a closed mesh only)."""
+        points = np.asarray(points, dtype=np.float32).reshape(-1, 3)
+        if len(points) == 0:
+            return np.zeros(0)
+        return self._scene.compute_signed_distance(self._tensor(points)).numpy().astype(np.float64)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nerf_labeling.labels.seen_surface_icp import fit_offset_surface, fit_seen_surface, surface_offset
+from nerf_labeling.labels.seen_surface_icp import fit_offset_surface, fit_seen_surface, residuals
 from nerf_labeling.meshes import box_mesh
 from nerf_labeling.meshes.align import sample_mesh_surface
 from nerf_labeling.synthetic.presets import upright_pose
@@ -29,7 +29,8 @@ def eroded_field_points(samples, normals, pose, rng):
 
 def test_the_offset_fit_lands_on_the_truth_where_the_plain_fit_is_pulled_inside():
     rng = np.random.default_rng(3)
-    samples, normals = sample_mesh_surface(box_mesh(np.array([0.4, 0.3, 0.25])), 20000, rng)
+    mesh = box_mesh(np.array([0.4, 0.3, 0.25]))
+    samples, normals = sample_mesh_surface(mesh, 20000, rng)
     truth = upright_pose(0.2, -0.1, 0.125, 25.0)
     points = eroded_field_points(samples, normals, truth, rng)
     start = upright_pose(0.215, -0.09, 0.13, 27.0)
@@ -44,6 +45,9 @@ def test_the_offset_fit_lands_on_the_truth_where_the_plain_fit_is_pulled_inside(
     assert abs(offset + EROSION) < 0.0005
     turn = np.degrees(np.arccos(np.clip((np.trace(corrected[:3, :3].T @ truth[:3, :3]) - 1) / 2, -1, 1)))
     assert turn < 0.1
+    # the residual is measured against the surface the fit used: the mesh shrunk by the offset
+    assert residuals(mesh, points, corrected, INLIER, offset)[0] < 0.001
+    assert residuals(mesh, points, truth, INLIER)[0] > 0.003
 
 
 def test_a_field_on_the_true_surface_has_no_offset():
@@ -52,7 +56,6 @@ def test_a_field_on_the_true_surface_has_no_offset():
     truth = upright_pose(0.0, 0.0, 0.15, 10.0)
     world, world_normals = samples @ truth[:3, :3].T + truth[:3, 3], normals @ truth[:3, :3].T
     points = world[seen(world, world_normals)]
-    assert abs(surface_offset(samples, normals, points, truth, seen, INLIER)) < 1e-4
     corrected, offset = fit_offset_surface(samples, normals, points, truth, seen, inlier_distance=INLIER)
     assert abs(offset) < 1e-4
     assert np.linalg.norm(corrected[:3, 3] - truth[:3, 3]) < 1e-4
