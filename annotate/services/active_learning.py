@@ -13,23 +13,20 @@ unlabelled frames.
 from __future__ import annotations
 
 import numpy as np
-from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
 from active.acquisition.registry import ACQUISITION_FUNCTIONS, SCORING_MODELS, acquisition_function
 from annotate.adapters import frame_image
 from annotate.errors import UserFacingError
-from annotate.models import (
-    ActiveLearningRound, Frame, FrameScore, Job, JobKind, Project, ScoringModel, ScoringModelKind,
-)
+from annotate.models import ActiveLearningRound, Frame, Job, JobKind, Project
 from annotate.selectors import labelled_frames, pool_frames, read_frame_labels
 from annotate.services.jobs import JobReporter, start_job
-from annotate.storage import StagedFiles, scoring_model_key
+from annotate.services.round_steps import (
+    AUTO, DETECTION3D, SEGMENTATION, load_with_progress, save_round, store_scoring_model,
+)
+from annotate.storage import scoring_model_key
 
-#: The method that lets the policy (active.policy) choose from the pool's redundancy and the budget.
-AUTO = "auto"
-SEGMENTATION, DETECTION3D = ScoringModelKind.SEGMENTATION.value, ScoringModelKind.DETECTION3D.value
 #: PointPillars sizes a detection round may train (active.models.detection3d.DetectorConfig.size), and the
 #: queue each trains on: the small one fits a CPU worker (small projects), mmdet3d's stock widths want the GPU.
 DETECTOR_QUEUES = {"small": "cpu", "base": "gpu"}
@@ -208,16 +205,6 @@ def _load_small_images(frames: list[Frame], reporter: JobReporter, *, start: flo
     return np.stack(load_with_progress(frames, _small_image, reporter, start=start, end=end, what=what))
 
 
-def load_with_progress(frames: list[Frame], load, reporter: JobReporter, *, start: float, end: float,
-                       what: str) -> list:
-    """``[load(frame) for frame in frames]``, reporting (and so heartbeating) after each while a big pool loads."""
-    loaded = []
-    for done, frame in enumerate(frames, start=1):
-        loaded.append(load(frame))
-        reporter.progress(start + (end - start) * done / len(frames), f"Loaded {what} {done} of {len(frames)}")
-    return loaded
-
-
 def _updated_model(
     project: Project, model, labelled: list[Frame], labelled_images: np.ndarray, *, from_scratch: bool,
     steps: int, unlabelled_images: np.ndarray | None, reporter: JobReporter,
@@ -248,48 +235,11 @@ def _updated_model(
     return model, row, quality
 
 
-def store_scoring_model(project: Project, reporter: JobReporter, *, kind: str, version: int, weights: bytes,
-                        metrics: dict, key: str) -> ScoringModel:
-    """Store a trained model's ``weights`` under the storage ``key`` and its :class:`ScoringModel` row."""
-    reporter.ensure_owned()  # a round failed meanwhile must not add a model version
-    with StagedFiles() as staged:
-        weights_key = staged.save(key, ContentFile(weights))
-        return ScoringModel.objects.create(
-            project=project, kind=kind, version=version, metrics=metrics, weights=weights_key
-        )
-
-
 def _save_round(job, reporter, project, params, method, reason, redundancy, model_row, quality, pool, selection,
                 all_scores):
     metrics = {**quality, "redundancy_threshold": redundancy.threshold, "sequence_share": redundancy.sequence_share}
     return save_round(job, reporter, project, params, method=method, reason=reason, redundancy=redundancy.score,
                       model_row=model_row, metrics=metrics, pool=pool, selection=selection, all_scores=all_scores)
-
-
-def save_round(job: Job, reporter: JobReporter, project: Project, params: dict, *, method: str, reason: str,
-               redundancy: float | None, model_row: ScoringModel | None, metrics: dict, pool: list[Frame],
-               selection, all_scores: np.ndarray | None) -> ActiveLearningRound:
-    """The round's row with a score for every pool frame (``all_scores``, or the picks' only) and each
-    pick's rank and reason; it replaces the round of an earlier run of the same job."""
-    picked = {int(index): (rank, float(score), text) for rank, (index, score, text) in
-              enumerate(zip(selection.indices, selection.scores, selection.reasons), start=1)}
-    with transaction.atomic():
-        reporter.ensure_owned()  # locks the job row: no round is saved for a job failed or taken over
-        ActiveLearningRound.objects.filter(job=job).delete()  # a rerun of the job replaces its round
-        al_round = ActiveLearningRound.objects.create(
-            project=project, job=job, requested_method=params["method"], method=method, reason=reason,
-            redundancy=redundancy, batch_size=params["batch_size"], scoring_model=model_row, metrics=metrics,
-            scoring_model_kind=params.get("scoring_model", SEGMENTATION),
-        )
-        rows = []
-        for position, frame in enumerate(pool):
-            if position in picked:
-                rank, score, text = picked[position]
-                rows.append(FrameScore(al_round=al_round, frame=frame, score=score, rank=rank, reason=text[:500]))
-            elif all_scores is not None:
-                rows.append(FrameScore(al_round=al_round, frame=frame, score=float(all_scores[position])))
-        FrameScore.objects.bulk_create(rows, batch_size=1000)
-    return al_round
 
 
 def round_payload(al_round: ActiveLearningRound, *, limit: int | None = None) -> dict:

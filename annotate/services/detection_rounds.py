@@ -21,9 +21,7 @@ from annotate.adapters import detection_sample
 from annotate.errors import UserFacingError
 from annotate.models import Capture, FrameLabel, Job, Project, SceneObject, ScoringModel
 from annotate.selectors import labelled_frames, pool_frames
-from annotate.services.active_learning import (
-    AUTO, DETECTION3D, load_with_progress, save_round, store_scoring_model,
-)
+from annotate.services.round_steps import AUTO, DETECTION3D, load_with_progress, save_round, store_scoring_model
 from annotate.services.jobs import JobReporter
 from annotate.storage import detector_weights_key
 

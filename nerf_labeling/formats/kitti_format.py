@@ -29,6 +29,7 @@ from nerf_labeling.formats.readme import write_readme
 from nerf_labeling.formats.records import ExportSpec, LabeledFrame
 from nerf_labeling.formats.registry import register_format
 from nerf_labeling.formats.zip_writing import Spool, write_member
+from nerf_labeling.labels.pseudo_lidar import RECTIFIED_TO_LIDAR
 
 README = f"""
 KITTI object detection (devkit layout) exported by Raylabel.
@@ -61,8 +62,12 @@ training/calib/NNNNNN.txt    the devkit's 7 lines, in its order:
                     axis made horizontal. It holds the frame's camera tilt (pitch and roll).
     P0..P3          K · [R0_rect^T | 0], all four equal (one camera), K the real camera's
                     intrinsics: K = P2[:, :3] · R0_rect.
-    Tr_velo_to_cam, Tr_imu_to_velo  identity: there is no LiDAR or IMU, so "velodyne"
-                    coordinates are the real camera's own (x right, y down, z along the axis).
+    Tr_velo_to_cam  R0_rect^T · [[0, -1, 0], [0, 0, -1], [1, 0, 0]] (no translation): there is
+                    no LiDAR, so "velodyne" coordinates are the rectified camera in KITTI's LiDAR
+                    axes (x forward and level, y left, z up, origin at the camera), the frame a
+                    pseudo-LiDAR scan of depth_2 is in: R0_rect · Tr_velo_to_cam is KITTI's nominal
+                    axis swap, so LiDAR readers (mmdet3d's KittiDataset) get upright boxes.
+    Tr_imu_to_velo  identity (no IMU).
 training/depth_2/NNNNNN.png  (when exported) the field's depth for each frame.
 ImageSets/train.txt         every frame number.
 frames.csv                  number,frame_id,file_name: which platform frame each number is.
@@ -72,12 +77,13 @@ does (from h, w, l, x y z and rotation_y) and project them with P2 alone:
     pixel = P2 · [X_rect; 1]   (then divide by the third coordinate)
 This lands on the real image's pixels (pixel centres at integers) to float precision, because
 P2 · X_rect = K · R0_rect^T · X_rect = K · X_camera. The devkit's chain for velodyne points,
-P2 · R0_rect · Tr_velo_to_cam · X, gives K · X_camera too. Readers that do this (devkit
+P2 · R0_rect · Tr_velo_to_cam · X_velo with X_velo = [z, -x, -y] of X_rect, lands on the same
+pixels. Readers that do this (devkit
 computeBox3D/projectToImage, OpenPCDet calibration_kitti rect_to_img and
 boxes3d_kitti_camera_to_imageboxes, mmdet3d points_cam2img with cam2img = P2) are exact.
 Do NOT read fx, fy, cx, cy off P2's entries (P2 is not [K | 0] when the camera is tilted):
 use K = P2[:, :3] · R0_rect. To lift a depth_2 pixel (u, v, d): X_camera = d · K^-1 [u, v, 1],
-then X_rect = R0_rect · X_camera.
+then X_rect = R0_rect · X_camera and X_velo = [z, -x, -y] of X_rect.
 
 KITTI boxes are upright about the rectified Y axis (gravity), so objects standing upright in the
 world are exact whatever the camera's pitch and roll. For an object tilted against gravity (on
@@ -130,15 +136,17 @@ def calib_text(camera: Camera) -> str:
 
     ``R0_rect`` turns the real camera into the gravity-aligned one the labels are in, and
     ``P2 = K [R0_rect^T | 0]`` undoes that turn, so readers that project labels with P2 alone (all
-    the standard ones) hit the real image's pixels.
+    the standard ones) hit the real image's pixels. ``Tr_velo_to_cam`` takes the rectified camera in
+    LiDAR axes to the real camera, so ``R0_rect · Tr_velo_to_cam`` is KITTI's axis swap.
     """
     rectification = camera_to_rectified(camera)
     projection = np.hstack([opencv_camera_matrix(camera.intrinsics) @ rectification.T, np.zeros((3, 1))])
     identity_3x4 = np.hstack([np.eye(3), np.zeros((3, 1))])
+    velodyne_to_camera = np.hstack([rectification.T @ RECTIFIED_TO_LIDAR.T, np.zeros((3, 1))])
     rows = [
         *((f"P{index}", projection) for index in range(4)),
         ("R0_rect", rectification),
-        ("Tr_velo_to_cam", identity_3x4),
+        ("Tr_velo_to_cam", velodyne_to_camera),
         ("Tr_imu_to_velo", identity_3x4),
     ]
     return "".join(f"{name}: " + " ".join(f"{v:.12e}" for v in matrix.ravel()) + "\n" for name, matrix in rows)

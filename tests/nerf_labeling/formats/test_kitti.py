@@ -78,6 +78,10 @@ def read_calib_like_the_devkit(text: str) -> dict:
     }
 
 
+#: KITTI's nominal velodyne -> camera rotation: LiDAR axes (x forward, y left, z up) to x right, y down, z forward
+LIDAR_AXES_TO_CAMERA = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
+
+
 def project_to_image(points: np.ndarray, projection: np.ndarray) -> np.ndarray:
     """The devkit's projectToImage: ``(N, 3)`` points, ``(3, 4)`` P -> ``(N, 2)`` pixels."""
     projected = np.hstack([points, np.ones((len(points), 1))]) @ projection.T
@@ -159,12 +163,14 @@ def test_the_devkit_projection_of_label_corners_lands_on_the_true_pixels(export_
     assert len(labels) == len(WORLD_BOXES)
     for obj, truth in zip(labels, true_pixels):
         assert corner_error_px(project_to_image(box_corners(obj), calib["P2"]), truth) < 1e-3
-    # the velodyne chain P2 . R0_rect . Tr_velo_to_cam: "velodyne" points are the real camera's (OpenCV axes)
+    # the velodyne chain P2 . R0_rect . Tr_velo_to_cam: "velodyne" points are the rectified camera's in
+    # LiDAR axes (x forward, y left, z up), so R0_rect . Tr_velo_to_cam is KITTI's nominal axis swap
     chain = calib["P2"] @ np.vstack([np.hstack([calib["R0_rect"], np.zeros((3, 1))]), [0, 0, 0, 1]])
     chain = chain @ np.vstack([calib["Tr_velo_to_cam"], [0, 0, 0, 1]])
+    np.testing.assert_allclose(np.linalg.solve(calib["P2"][:, :3], chain[:, :3]), LIDAR_AXES_TO_CAMERA, atol=1e-9)
     for obj, truth in zip(labels, true_pixels):
-        in_camera = box_corners(obj) @ calib["R0_rect"]  # R0_rect^T . X_rect
-        assert corner_error_px(project_to_image(in_camera, chain), truth) < 1e-3
+        in_velodyne = box_corners(obj) @ LIDAR_AXES_TO_CAMERA  # [z, -x, -y] of X_rect
+        assert corner_error_px(project_to_image(in_velodyne, chain), truth) < 1e-3
 
 
 @pytest.mark.parametrize("pitch_down", [0.0, 0.5, math.pi / 2, -math.pi / 2])
@@ -227,7 +233,9 @@ def test_types_levels_calib_and_layout(export_zip):
     np.testing.assert_allclose(calib["P2"][:, :3] @ calib["R0"], k, atol=1e-4)
     np.testing.assert_array_equal(calib["P2"][:, 3], np.zeros(3))
     np.testing.assert_allclose(calib["R0"], camera_to_rectified(three_box_frames()[1].camera), atol=1e-7)
-    np.testing.assert_array_equal(calib["Tr_velo2cam"], np.eye(3, 4))
+    rectified_to_camera = calib["R0"].T
+    np.testing.assert_allclose(calib["Tr_velo2cam"][:, :3], rectified_to_camera @ LIDAR_AXES_TO_CAMERA, atol=1e-6)
+    np.testing.assert_array_equal(calib["Tr_velo2cam"][:, 3], np.zeros(3))
     assert archive.read("ImageSets/train.txt") == b"000000\n000001\n"
     assert archive.read("frames.csv").decode().splitlines() == [
         "number,frame_id,file_name",
