@@ -32,7 +32,7 @@ import numpy as np
 
 from nerf_labeling.cameras import Camera, opencv_camera_matrix
 from nerf_labeling.formats.kitti_geometry import camera_to_rectified, kitti_object
-from nerf_labeling.labels.pseudo_lidar import RECTIFIED_TO_LIDAR
+from nerf_labeling.formats.kitti_geometry import RECTIFIED_TO_LIDAR
 from nerf_labeling.labels.records import ObjectLabel
 
 #: project class -> the KITTI class it is scored as. Boxes take Car's 0.7 3D IoU (rigid, oriented);

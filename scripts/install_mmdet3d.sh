@@ -18,10 +18,10 @@ if [ -z "$wheel" ]; then
     # (requirements-mmdet3d.txt's pin: the last that ships pkg_resources and that torch accepts).
     "$PY" -m pip install -q "$(grep -E '^setuptools==' requirements-mmdet3d.txt)" wheel
     build=$(mktemp -d)
+    trap 'rm -rf "$build"' EXIT
     MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "$PY" -m pip wheel -q --no-build-isolation --no-deps \
         "mmcv==$MMCV_VERSION" -w "$build"
     mv "$build"/mmcv-"$MMCV_VERSION"-*.whl "$cache"/
-    rm -rf "$build"
     wheel=$(ls "$cache"/mmcv-"$MMCV_VERSION"-*.whl | head -n 1)
 fi
 # -c requirements.txt: the platform's pins (torch, numpy, open3d, trimesh...) stay as they are.

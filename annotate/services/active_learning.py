@@ -61,6 +61,14 @@ def start_round(
         supported = " or ".join(kind for kind in SCORING_MODELS if kind in acquisition_function(method).scoring_models)
         raise UserFacingError(f"{method} ranks frames with the {supported} model only; with the {scoring_model} "
                               f"model choose one of {', '.join(usable)}.")
+    if scoring_model == DETECTION3D:
+        n_classes = project.label_classes.count()
+        if not n_classes:
+            raise UserFacingError("The 3D detector learns the project's label classes, and it has none: add a "
+                                  "class and place objects first.")
+        if method == "detection_entropy" and n_classes < 2:
+            raise UserFacingError("detection_entropy needs at least two label classes (with one, no box can be "
+                                  "unsure of its class); use random or auto.")
     if scoring_model == DETECTION3D and semi_supervised:
         raise UserFacingError("Learning from unlabelled frames is for the segmentation model only; leave "
                               "semi_supervised empty for a detection3d round.")

@@ -8,7 +8,8 @@ accepted frames (unless ``from_scratch``), then ranks the pool by the entropy of
 boxes it finds (``detection_entropy``), or at random.
 
 Started by :func:`annotate.services.active_learning.start_round`, run from its ``run_round``; the steps
-both kinds of round share (loading with a heartbeat, storing the model, saving the ranking) live there.
+both kinds of round share (loading with a heartbeat, storing the model, saving the ranking) live in
+:mod:`annotate.services.round_steps`.
 """
 from __future__ import annotations
 
@@ -44,7 +45,6 @@ def run_detection_round(*, job: Job, reporter: JobReporter) -> dict:
         raise UserFacingError("No unreviewed frames to rank.")
     _require_rendered_labels(pool + labelled)
     batch_size = min(int(params["batch_size"]), len(pool))
-    config = detector_config(project, size=params["detector_size"], seed=params["seed"])
     class_index = {class_id: index for index, class_id in enumerate(_class_ids(project))}
     reporter.progress(
         0.05, f"Loading the point clouds of {len(pool)} frames still to label and {len(labelled)} labelled frames",
@@ -53,8 +53,14 @@ def run_detection_round(*, job: Job, reporter: JobReporter) -> dict:
                                       start=0.05, end=0.15, what="pool frame")
     labelled_samples = load_with_progress(labelled, lambda f: detection_sample(f, class_index=class_index),
                                           reporter, start=0.15, end=0.2, what="labelled frame")
+    config = detector_config(project, size=params["detector_size"], seed=params["seed"],
+                             scans=[sample.points for sample in pool_samples + labelled_samples])
+    if labelled_samples and not sum(_boxes_in_range(sample, config) for sample in labelled_samples):
+        raise UserFacingError(
+            f"None of the {len(labelled)} accepted frames holds a placed object in view: place boxes on the "
+            "objects (and render labels) before ranking with the 3D detector.")
 
-    method, reason = _method_and_reason(params["method"], len(labelled))
+    method, reason = _method_and_reason(params["method"], len(labelled), len(config.classes))
     model, model_row, quality = _updated_detector(
         project, _start_detector(project, config, from_scratch=params["from_scratch"]), labelled_samples,
         steps=params["train_steps"], from_scratch=params["from_scratch"], reporter=reporter)
@@ -76,9 +82,11 @@ def run_detection_round(*, job: Job, reporter: JobReporter) -> dict:
 
 
 def _require_mmdet3d() -> None:
-    """A clear error when this worker lacks mmdet3d (installed by ``make``; scripts/install_mmdet3d.sh)."""
+    """A clear error when this worker lacks mmdet3d or mmcv's compiled ops (installed by ``make``;
+    scripts/install_mmdet3d.sh)."""
     try:
-        import mmdet3d  # noqa: F401
+        import mmcv.ops  # noqa: F401
+        import mmdet3d.models  # noqa: F401
     except ImportError as error:
         raise UserFacingError(
             "This worker cannot run the 3D detector: mmdet3d is not installed here (run "
@@ -101,13 +109,21 @@ def _class_ids(project: Project) -> list[int]:
     return list(project.label_classes.order_by("class_id").values_list("class_id", flat=True))
 
 
-def detector_config(project: Project, *, size: str, seed: int):
+def _boxes_in_range(sample, config) -> int:
+    """How many of ``sample``'s boxes have their bottom centre inside the detector's point-cloud range."""
+    low, high = np.asarray(config.point_cloud_range[:3]), np.asarray(config.point_cloud_range[3:])
+    return int(np.all((sample.boxes[:, :3] >= low) & (sample.boxes[:, :3] < high), axis=1).sum())
+
+
+def detector_config(project: Project, *, size: str, seed: int, scans: list[np.ndarray]):
     """The detector's settings for ``project``: one class per label class (by class id), each class's anchor
     the mean size (metres, along the object's own x, y, z) of the objects placed with it, or of all placed
-    objects, or :data:`DEFAULT_CLASS_SIZE` when there are none; on the GPU when the worker has one."""
+    objects, or :data:`DEFAULT_CLASS_SIZE` when there are none; the point-cloud range fitted to the frames'
+    ``scans`` (lidar-frame points); on the GPU when the worker has one. A round that continues the last
+    detector keeps that one's range and anchors (its weights fit them)."""
     import torch
 
-    from active.models.detection3d.config import DetectorConfig
+    from active.models.detection3d.config import DetectorConfig, range_and_voxels_for
 
     classes = list(project.label_classes.order_by("class_id").values_list("pk", "name"))
     sizes = {}
@@ -117,15 +133,24 @@ def detector_config(project: Project, *, size: str, seed: int):
     every = [value for values in sizes.values() for value in values]
     fallback = np.mean(every, axis=0) if every else np.asarray(DEFAULT_CLASS_SIZE)
     class_sizes = np.array([np.mean(sizes[pk], axis=0) if pk in sizes else fallback for pk, _ in classes])
+    points = np.concatenate([scan[:, :3] for scan in scans])
+    if not len(points):
+        raise UserFacingError("The rendered depth of these frames shows no surface, so the 3D detector has "
+                              "nothing to read: train the field and render labels again.")
+    point_range, voxel_size = range_and_voxels_for(points)
     return DetectorConfig(
         classes=tuple(name for _, name in classes), class_sizes=class_sizes.astype(np.float32), size=size,
-        seed=seed, device="cuda" if torch.cuda.is_available() else "cpu",
+        seed=seed, device="cuda" if torch.cuda.is_available() else "cpu", point_cloud_range=point_range,
+        voxel_size=voxel_size,
     )
 
 
-def _method_and_reason(requested: str, n_labelled: int) -> tuple[str, str]:
+def _method_and_reason(requested: str, n_labelled: int, n_classes: int) -> tuple[str, str]:
     """The method this round uses and why, in plain words."""
     if requested == AUTO:
+        if n_classes < 2:
+            return RANDOM, ("The project has one class, so the detector's boxes cannot be unsure which class "
+                            "they are (box entropy is 0 for every frame): this round picks at random")
         if n_labelled:
             return ENTROPY, (
                 f"The detector learns from {n_labelled} accepted frames, so the round picks the frames whose "
@@ -165,7 +190,7 @@ def _updated_detector(project: Project, model, labelled_samples: list, *, steps:
     Every training step reports progress, which is the job's heartbeat and where a cancel or a lost job
     stops the training."""
     quality = {"labelled_frames": len(labelled_samples), "detector_size": model.config.size,
-               "labelled_boxes": int(sum(len(sample.boxes) for sample in labelled_samples))}
+               "labelled_boxes": sum(_boxes_in_range(sample, model.config) for sample in labelled_samples)}
     if not labelled_samples:
         return model, None, quality
     started = time.monotonic()

@@ -19,6 +19,7 @@ import numpy as np
 
 from nerf_labeling.cameras import Camera, opencv_camera_matrix
 from nerf_labeling.formats.kitti_geometry import (
+    RECTIFIED_TO_LIDAR,
     FULLY_VISIBLE_MIN_VISIBLE,
     PARTLY_OCCLUDED_MIN_VISIBLE,
     camera_to_rectified,
@@ -29,7 +30,6 @@ from nerf_labeling.formats.readme import write_readme
 from nerf_labeling.formats.records import ExportSpec, LabeledFrame
 from nerf_labeling.formats.registry import register_format
 from nerf_labeling.formats.zip_writing import Spool, write_member
-from nerf_labeling.labels.pseudo_lidar import RECTIFIED_TO_LIDAR
 
 README = f"""
 KITTI object detection (devkit layout) exported by Raylabel.

@@ -34,6 +34,10 @@ from nerf_labeling.labels.records import ObjectLabel
 FULLY_VISIBLE_MIN_VISIBLE = 0.9
 PARTLY_OCCLUDED_MIN_VISIBLE = 0.5
 
+#: ``(3, 3)`` rotation from rectified camera axes (KITTI: +x right, +y down, +z forward) to lidar axes
+#: (+x forward, +y left, +z up): the nominal rotation of KITTI's ``Tr_velo_to_cam``, transposed.
+RECTIFIED_TO_LIDAR = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
+
 #: Below this horizontal share a direction counts as vertical (a camera looking straight down).
 _VERTICAL_TOLERANCE = 1e-6
 

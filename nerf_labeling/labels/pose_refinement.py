@@ -218,8 +218,8 @@ def refine_mesh_pose(
 ) -> tuple[MeshObject, PoseFit]:
     """ICP of ``obj``'s mesh against the field's surface points seen from ``cameras`` (a few views),
     each rendered at ``image_scale`` (at least :data:`MIN_RENDER_WIDTH` pixels across); the pose is the
-    best of three fits by overlap (module docstring), then, with ``correct_offset``, fitted again with the mesh
-    grown or shrunk by how far the field's surface lies from it
+    best of three fits by overlap (module docstring), then, with ``correct_offset`` and a closed mesh, fitted
+    again together with how far the field's surface lies outside or inside it
     (:func:`~nerf_labeling.labels.seen_surface_icp.fit_offset_surface`).
 
     Returns the object at its refined pose (``version`` raised by one) and the fit's measures.
@@ -261,7 +261,7 @@ def refine_mesh_pose(
     measured = [(fit_measures(obj.mesh, pose, views, inlier_distance, seed), pose) for pose in candidates]
     (overlap, seen_fraction), pose = max(measured, key=lambda item: item[0][0])
     offset = 0.0
-    if correct_offset:
+    if correct_offset and obj.mesh.is_closed:  # an offset surface (and its signed residual) needs an inside
         pose, offset = fit_offset_surface(samples, normals, near, pose, seen, inlier_distance=inlier_distance)
         overlap, seen_fraction = fit_measures(obj.mesh, pose, views, inlier_distance, seed)
     rmse, inlier_fraction = residuals(obj.mesh, near, pose, inlier_distance, offset)

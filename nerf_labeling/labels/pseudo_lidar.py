@@ -21,13 +21,10 @@ from __future__ import annotations
 import numpy as np
 
 from nerf_labeling.cameras import Camera, camera_rays
-from nerf_labeling.formats.kitti_geometry import camera_to_rectified, wrap_angle
+from nerf_labeling.formats.kitti_geometry import RECTIFIED_TO_LIDAR, camera_to_rectified, wrap_angle
 from nerf_labeling.formats.opencv_camera import to_opencv_camera_frame
 from nerf_labeling.labels.records import ObjectLabel
 
-#: ``(3, 3)`` rotation from rectified camera axes (KITTI: +x right, +y down, +z forward) to lidar axes
-#: (+x forward, +y left, +z up): the nominal rotation of KITTI's ``Tr_velo_to_cam``, transposed.
-RECTIFIED_TO_LIDAR = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
 
 #: weights of red, green and blue in the grey value used as intensity (ITU-R BT.601 luma)
 GREY_WEIGHTS = np.array([0.299, 0.587, 0.114])

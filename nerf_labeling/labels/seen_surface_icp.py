@@ -27,6 +27,9 @@ SeenFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 #: Fewest seen mesh samples a step of the fit needs (fewer: the fit stops where it is).
 MIN_SEEN_SAMPLES = 100
+#: Smallest ratio of the smallest to the largest eigenvalue of the weighted normal matrix of shift and
+#: offset for :func:`fit_offset_surface` to tell them apart (below it, it leaves the fit as it was).
+MIN_OFFSET_CONDITION = 1e-3
 
 
 def fit_seen_surface(
@@ -135,12 +138,15 @@ def fit_offset_surface(
         weight = np.clip(1.0 - (residual / inlier_distance) ** 2, 0.0, None) ** 2  # Tukey's biweight
         jacobian = np.hstack([np.cross(q, n), n, -np.ones((len(q), 1))])
         weighted = jacobian * weight[:, None]
+        shift_and_offset = np.linalg.eigvalsh(weighted[:, 3:].T @ jacobian[:, 3:])
+        if shift_and_offset[0] < MIN_OFFSET_CONDITION * shift_and_offset[-1]:
+            return start, 0.0  # e.g. three faces of a box: a shift along their normals' sum is an offset
         step = np.linalg.lstsq(weighted.T @ jacobian, -weighted.T @ residual, rcond=None)[0]
         motion = np.eye(4)  # moves the field points in the mesh's frame; the mesh moves the other way
         motion[:3, :3], motion[:3, 3] = Rotation.from_rotvec(step[:3]).as_matrix(), step[3:6]
         pose = pose @ invert_rigid(motion)
         offset += float(step[6])
-        if np.linalg.norm(step[3:6]) < 1e-6 and np.linalg.norm(step[:3]) < 1e-6:
+        if np.abs(step).max() < 1e-6:
             break
     if abs(offset) > inlier_distance or np.linalg.norm(pose[:3, 3] - start[:3, 3]) > 2 * inlier_distance:
         return start, 0.0

@@ -59,6 +59,16 @@ class TriangleMesh:
         low, high = self.bounds
         return high - low
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether the surface is closed (watertight): with vertices at the same place merged, every edge
+        is shared by exactly two triangles (inside and outside are then defined)."""
+        _, merged = np.unique(np.round(self.vertices, 9), axis=0, return_inverse=True)
+        faces = merged.reshape(-1)[self.faces]
+        edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+        _, counts = np.unique(edges, axis=0, return_counts=True)
+        return bool(np.all(counts == 2))
+
     def transformed(self, transform: FloatArray) -> "TriangleMesh":
         """The mesh with ``(4, 4)`` ``transform`` applied to its vertices."""
         transform = np.asarray(transform, dtype=np.float64)

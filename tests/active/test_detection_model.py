@@ -201,3 +201,25 @@ def test_pseudo_lidar_boxes_hold_their_objects_points_by_mmcvs_own_box_test():
         assert inside.sum(axis=0).min() > 0
         above_ground = sample.points[:, 2] > sample.boxes[:, 2].min() + 0.01
         assert np.all(inside[above_ground].sum(axis=1) == 1)
+
+
+def test_training_leaves_the_workers_process_settings_as_they_were(trained):
+    """mmengine's Runner forces the start method to fork and OpenCV to 0 threads unless told otherwise; a
+    worker that later spawns processes (nerfacto's data process) must find its own settings."""
+    import multiprocessing
+
+    import cv2
+
+    model, _ = trained
+    method, threads = multiprocessing.get_start_method(allow_none=True), cv2.getNumThreads()
+    multiprocessing.set_start_method("spawn", force=True)
+    cv2.setNumThreads(3)
+    try:
+        near = DetectionSample("near", np.array([[2.0, 0.0, -1.0, 0.5]] * 10, np.float32), np.zeros((0, 7)),
+                               np.zeros(0))
+        model.fit([near], steps=1)
+        assert multiprocessing.get_start_method() == "spawn"
+        assert cv2.getNumThreads() == 3
+    finally:
+        multiprocessing.set_start_method(method, force=True)
+        cv2.setNumThreads(threads)

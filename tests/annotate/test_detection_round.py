@@ -7,9 +7,11 @@ round continues from it. tests/integration/test_detection_round_worker.py runs o
 import numpy as np
 import pytest
 
+pytest.importorskip("mmdet3d")
+
 from annotate.adapters import detection_sample
 from annotate.errors import UserFacingError
-from annotate.models import ActiveLearningRound, Frame, Job, ScoringModel
+from annotate.models import ActiveLearningRound, Frame, Job, SceneObject, ScoringModel
 from annotate.selectors import read_frame_labels
 from annotate.services.active_learning import start_round
 from annotate.services.labels import start_render
@@ -50,9 +52,8 @@ def _assert_trained_further(project, newer: ScoringModel, older: ScoringModel) -
     deterministic on a CPU), not fresh weights trained as much."""
     from active.models.detection3d import DetectionModel
     from annotate.selectors import labelled_frames
-    from annotate.services.detection_rounds import detector_config
 
-    config = detector_config(project, size="small", seed=0)
+    config = _stored_detector(older).config
     class_ids = sorted(project.label_classes.values_list("class_id", flat=True))
     class_index = {class_id: index for index, class_id in enumerate(class_ids)}
     samples = [detection_sample(frame, class_index=class_index) for frame in labelled_frames(project)]
@@ -124,6 +125,18 @@ def test_the_service_refuses_what_does_not_go_together_and_names_what_does(
     with pytest.raises(UserFacingError) as refused:
         start_round(project=project, user=manager, **options)
     assert str(refused.value) == message
+    assert not Job.objects.filter(kind="al_round").exists()
+
+
+def test_the_detector_needs_label_classes_and_box_entropy_two_of_them(capture, project, manager):
+    SceneObject.objects.filter(capture__project=project).delete()  # their classes are protected
+    kept = project.label_classes.order_by("class_id").first()
+    project.label_classes.exclude(pk=kept.pk).delete()
+    with pytest.raises(UserFacingError, match="detection_entropy needs at least two label classes"):
+        start_round(project=project, user=manager, method="detection_entropy", scoring_model="detection3d")
+    project.label_classes.all().delete()
+    with pytest.raises(UserFacingError, match="The 3D detector learns the project's label classes, and it has none"):
+        start_round(project=project, user=manager, scoring_model="detection3d")
     assert not Job.objects.filter(kind="al_round").exists()
 
 

@@ -4,6 +4,8 @@ the pool is ranked by box entropy with reasons, and the next round continues fro
 import io
 
 import pytest
+
+pytest.importorskip("mmdet3d")
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from rest_framework.test import APIClient

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from nerf_labeling.cameras import WORLD_UP, Camera, Intrinsics, look_at
 from nerf_labeling.labels import BoxObject, render_frame_labels
+from nerf_labeling.formats.kitti_geometry import RECTIFIED_TO_LIDAR
 from nerf_labeling.labels.pseudo_lidar import (
-    RECTIFIED_TO_LIDAR,
     boxes_in_lidar,
     camera_to_lidar,
     grey_values,

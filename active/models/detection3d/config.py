@@ -125,6 +125,29 @@ class DetectorConfig:
         return cls(**data)
 
 
+def range_and_voxels_for(points, *, min_voxel: float = 0.1, max_cells: int = 128,
+                         margin: float = 0.05) -> tuple[tuple[float, ...], tuple[float, float, float]]:
+    """``(point_cloud_range, voxel_size)`` that holds a project's scans: ``points`` ``(N, >=3)`` in the lidar
+    frame (metres), from the camera (x = 0) to the 99th percentile ahead, symmetric about the optical axis
+    out to the 99th percentile sideways, and from the 1st to the 99th percentile in height, each grown by
+    ``margin`` (a share). Pillars are at least ``min_voxel`` metres, at most ``max_cells`` along x or y,
+    and the grid divides by the backbone's stride; each pillar spans the whole height."""
+    import numpy as np
+
+    points = np.asarray(points, dtype=np.float64).reshape(-1, np.shape(points)[-1])[:, :3]
+    if len(points) == 0:
+        raise ValueError("no points to fit a point-cloud range to")
+    ahead = max(float(np.percentile(points[:, 0], 99)), min_voxel) * (1 + margin)
+    side = max(float(np.percentile(np.abs(points[:, 1]), 99)), min_voxel) * (1 + margin)
+    low, high = (float(v) for v in np.percentile(points[:, 2], [1, 99]))
+    pad = max(high - low, min_voxel) * margin
+    voxel = max(min_voxel, max(ahead, 2 * side) / max_cells)
+    cells_x = BACKBONE_STRIDE * math.ceil(ahead / voxel / BACKBONE_STRIDE)
+    cells_y = BACKBONE_STRIDE * math.ceil(2 * side / voxel / BACKBONE_STRIDE)
+    point_range = (0.0, -cells_y * voxel / 2, low - pad, cells_x * voxel, cells_y * voxel / 2, high + pad)
+    return point_range, (voxel, voxel, point_range[5] - point_range[2])
+
+
 def anchor_heights_from_boxes(config: DetectorConfig, boxes, labels) -> tuple[float, ...]:
     """(C,) anchor bottom heights (lidar z, metres) from training boxes, as :class:`DetectorConfig` describes.
 

@@ -226,7 +226,7 @@ def _train(config: DetectorConfig, start_state: dict, samples: list[DetectionSam
            on_step: Callable[[int, int], None] | None) -> tuple[dict[str, torch.Tensor], list[float]]:
     """Run mmengine's Runner for ``steps`` iterations from ``start_state``; returns the weights and losses."""
     from active.models.detection3d.dataset import INFO_FILE, write_samples
-    from active.models.detection3d.training_runner import QuietRunner, StepHook
+    from active.models.detection3d.training_runner import QuietRunner, StepHook, process_keeping_env_cfg
 
     losses: list[float] = []
     name = f"detection3d-{uuid.uuid4().hex}"
@@ -255,6 +255,7 @@ def _train(config: DetectorConfig, start_state: dict, samples: list[DetectionSam
             load_from=str(root / "start.pth"),
             randomness=dict(seed=seed, deterministic=not torch.cuda.is_available()),
             default_scope="mmdet3d",
+            env_cfg=process_keeping_env_cfg(),
             log_level="ERROR",
             visualizer=dict(type="Visualizer", name=name),
         )

@@ -18,6 +18,19 @@ class QuietRunner(Runner):
         pass
 
 
+def process_keeping_env_cfg() -> dict:
+    """mmengine's ``env_cfg`` that leaves this process as it is: by default a Runner forces the
+    multiprocessing start method to ``fork`` and OpenCV to 0 threads for the whole worker, which would
+    change how later jobs in the same worker start processes (nerfacto spawns its data process)."""
+    import multiprocessing
+
+    import cv2
+
+    return dict(dist_cfg=dict(backend="gloo"),
+                mp_cfg=dict(mp_start_method=multiprocessing.get_start_method(allow_none=True),
+                            opencv_num_threads=cv2.getNumThreads()))
+
+
 class StepHook(Hook):
     """Appends each iteration's total loss to ``losses`` and calls ``on_step(done, total)`` after it."""
 
