@@ -55,15 +55,6 @@ def detector_config(scene, **overrides) -> DetectorConfig:
     return DetectorConfig(classes=CLASSES, class_sizes=tuple(tuple(s) for s in sizes), **overrides)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """The suite shares two cores with other jobs; one thread trains these tiny batches fastest there."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def samples_and_scene():
     return scene_samples(seed=7, n_frames=8)
