@@ -11,6 +11,8 @@ MMCV_VERSION=2.1.0
 key=$("$PY" -c 'import sys, torch; print(f"cp{sys.version_info.major}{sys.version_info.minor}-torch{torch.__version__}")')
 cache=${RAYLABEL_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/raylabel/wheels}/$key
 mkdir -p "$cache"
+build="" constraints=""
+trap 'rm -rf "$build" "$constraints"' EXIT
 wheel=$(ls "$cache"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
 if [ -z "$wheel" ]; then
     echo "Building mmcv $MMCV_VERSION with its CPU ops (once; cached in $cache)..."
@@ -18,12 +20,14 @@ if [ -z "$wheel" ]; then
     # (requirements-mmdet3d.txt's pin: the last that ships pkg_resources and that torch accepts).
     "$PY" -m pip install -q "$(grep -E '^setuptools==' requirements-mmdet3d.txt)" wheel
     build=$(mktemp -d)
-    trap 'rm -rf "$build"' EXIT
     MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "$PY" -m pip wheel -q --no-build-isolation --no-deps \
         "mmcv==$MMCV_VERSION" -w "$build"
     mv "$build"/mmcv-"$MMCV_VERSION"-*.whl "$cache"/
     wheel=$(ls "$cache"/mmcv-"$MMCV_VERSION"-*.whl | head -n 1)
 fi
-# -c requirements.txt: the platform's pins (torch, numpy, open3d, trimesh...) stay as they are.
-"$PY" -m pip install -q "$wheel" -r requirements-mmdet3d.txt -c requirements.txt
+# The platform's pins (torch, numpy, open3d, trimesh...) stay as they are: requirements.txt as constraints
+# (pip takes no extras there, so "celery[redis]" becomes "celery").
+constraints=$(mktemp)
+sed -e 's/\[[^]]*\]//' requirements.txt > "$constraints"
+"$PY" -m pip install -q "$wheel" -r requirements-mmdet3d.txt -c "$constraints"
 "$PY" -c 'import mmcv.ops, mmdet3d; print("mmcv", mmcv.__version__, "mmdet3d", mmdet3d.__version__)'
