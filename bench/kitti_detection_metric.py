@@ -30,9 +30,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nerf_labeling.cameras import Camera, opencv_camera_matrix
-from nerf_labeling.formats.kitti_geometry import camera_to_rectified, kitti_object
-from nerf_labeling.formats.kitti_geometry import RECTIFIED_TO_LIDAR
+from nerf_labeling.cameras import Camera
+from nerf_labeling.formats.kitti_geometry import (
+    RECTIFIED_TO_LIDAR,
+    camera_to_rectified,
+    kitti_object,
+    rectified_projection,
+)
 from nerf_labeling.labels.records import ObjectLabel
 
 #: project class -> the KITTI class it is scored as. Boxes take Car's 0.7 3D IoU (rigid, oriented);
@@ -54,13 +58,6 @@ class KittiScores:
     ap3d: dict[str, float]
     bev: dict[str, float]
     per_class_3d: dict[str, dict[str, float]]
-
-
-def rectified_projection(camera: Camera) -> np.ndarray:
-    """``(3, 4)`` P2 of the frame's KITTI calib: ``K [R0_rect^T | 0]`` (rectified camera -> pixels, centres at
-    integers), as ``nerf_labeling.formats.kitti_format.calib_text`` writes it."""
-    rotation = camera_to_rectified(camera)
-    return np.hstack([opencv_camera_matrix(camera.intrinsics) @ rotation.T, np.zeros((3, 1))])
 
 
 def ground_truth_anno(objects: Sequence[ObjectLabel], class_names: dict[int, str], camera: Camera) -> dict:

@@ -17,13 +17,14 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from nerf_labeling.cameras import Camera, opencv_camera_matrix
+from nerf_labeling.cameras import Camera
 from nerf_labeling.formats.kitti_geometry import (
-    RECTIFIED_TO_LIDAR,
     FULLY_VISIBLE_MIN_VISIBLE,
     PARTLY_OCCLUDED_MIN_VISIBLE,
+    RECTIFIED_TO_LIDAR,
     camera_to_rectified,
     kitti_object,
+    rectified_projection,
 )
 from nerf_labeling.formats.png_images import as_png, depth_to_png_mm
 from nerf_labeling.formats.readme import write_readme
@@ -140,7 +141,7 @@ def calib_text(camera: Camera) -> str:
     LiDAR axes to the real camera, so ``R0_rect · Tr_velo_to_cam`` is KITTI's axis swap.
     """
     rectification = camera_to_rectified(camera)
-    projection = np.hstack([opencv_camera_matrix(camera.intrinsics) @ rectification.T, np.zeros((3, 1))])
+    projection = rectified_projection(camera)
     identity_3x4 = np.hstack([np.eye(3), np.zeros((3, 1))])
     velodyne_to_camera = np.hstack([rectification.T @ RECTIFIED_TO_LIDAR.T, np.zeros((3, 1))])
     rows = [

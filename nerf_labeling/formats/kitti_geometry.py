@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nerf_labeling.cameras import WORLD_UP, Camera
+from nerf_labeling.cameras import WORLD_UP, Camera, opencv_camera_matrix
 from nerf_labeling.formats.opencv_camera import box_to_camera_opencv, world_to_camera_opencv
 from nerf_labeling.labels.records import ObjectLabel
 
@@ -105,6 +105,12 @@ def camera_to_rectified(camera: Camera) -> np.ndarray:
             break
     forward = horizontal / np.linalg.norm(horizontal)
     return np.stack([np.cross(gravity, forward), gravity, forward])
+
+
+def rectified_projection(camera: Camera) -> np.ndarray:
+    """``(3, 4)`` KITTI's ``P2`` for ``camera``: ``K [R0_rect^T | 0]``, rectified camera -> the real image's
+    pixels (pixel centres at integers)."""
+    return np.hstack([opencv_camera_matrix(camera.intrinsics) @ camera_to_rectified(camera).T, np.zeros((3, 1))])
 
 
 def kitti_object(obj: ObjectLabel, kitti_type: str, *, rectification: np.ndarray | None = None) -> KittiObject:

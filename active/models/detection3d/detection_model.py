@@ -53,6 +53,7 @@ class DetectionModel:
         self.model_version = model_version
         self.losses: list[float] = list(losses or [])
         self._network = None
+        self._pipeline = None
 
     @property
     def version(self) -> str:
@@ -101,7 +102,9 @@ class DetectionModel:
         from active.models.detection3d.detection_head import class_probabilities
 
         network = self.network()
-        pipeline = _test_pipeline(self.config)
+        if self._pipeline is None:  # parsing mmdet3d's config is slow; predict runs once per chunk of frames
+            self._pipeline = _test_pipeline(self.config)
+        pipeline = self._pipeline
         n_classes = len(self.config.classes)
         results: list[Detections] = []
         for start in range(0, len(samples), self.config.batch_size):
