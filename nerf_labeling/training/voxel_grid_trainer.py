@@ -84,8 +84,8 @@ def grid_default() -> VoxelGridTrainerConfig:
     128x96, 50-frame capture (1,345-2,485), now a fixed amount of work so a busy machine takes longer
     instead of stopping early with a worse field. The last half runs at 192 vertices per axis (2.8 cm cells on
     that capture, 4.2 cm at 128): outlines and surfaces sharpen (random_scene(6421): box mask IoU 0.966 -> 0.970
-    at the label job's tolerance; ICP within 5 mm on every object of two scenes) for a third more time
-    (244 -> 327 s); BENCHMARKS.md."""
+    at the label job's tolerance; ICP within 5 mm on every object of two scenes) for about a third more
+    time (a quiet machine: about 245 s at 128, 316-327 s at 192); BENCHMARKS.md."""
     return VoxelGridTrainerConfig(
         max_iterations=2000, resolution_schedule=((0.0, 32), (0.1, 64), (0.25, 128), (0.5, 192))
     )
